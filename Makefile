@@ -1,0 +1,42 @@
+# RetailHub: `make demo` to see it, `make test` to prove it.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA ?= $(abspath ../shared/data)
+PORT ?= 8000
+SERVE ?= 1
+
+export RETAILHUB_SAMPLE_DATA ?= $(DATA)
+
+.PHONY: venv demo test lint bench services clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# The demo: embedded SQLite and in-process tasks unless DATABASE_URL / CELERY_BROKER_URL are set.
+demo: venv
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} ./scripts/demo.sh $(SERVE) $(PORT)
+
+test: venv
+	./scripts/services.sh
+	DJANGO_SETTINGS_MODULE=retailhub.settings.test $(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/ruff check .
+
+bench: venv
+	./scripts/services.sh
+	$(BIN)/python bench/import_orders.py
+
+services:
+	./scripts/services.sh
+
+clean:
+	rm -rf $(VENV) var

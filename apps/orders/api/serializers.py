@@ -1,0 +1,105 @@
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from apps.catalogue.models import Product
+from apps.orders.models import ImportBatch, Order, OrderLine
+from apps.orders.progress import import_progress_get
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku", read_only=True)
+    amount = serializers.DecimalField(max_digits=16, decimal_places=3, read_only=True)
+
+    class Meta:
+        model = OrderLine
+        fields = ["line_number", "sku", "quantity", "unit_price", "amount", "kind", "is_duplicate", "note", "cancels"]
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    customer = serializers.CharField(source="customer.external_id", read_only=True, default=None)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id", "source", "invoice_no", "kind", "status", "placed_at", "customer", "country",
+            "currency", "total_amount", "line_count", "import_batch", "created_at",
+        ]
+
+
+class OrderDetailSerializer(OrderSerializer):
+    lines = OrderLineSerializer(many=True, read_only=True)
+
+    class Meta(OrderSerializer.Meta):
+        fields = [*OrderSerializer.Meta.fields, "lines"]
+
+
+class NewOrderLineSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    quantity = serializers.IntegerField()
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal("0"))
+
+    def validate_quantity(self, value):
+        if value == 0:
+            raise serializers.ValidationError("Must not be zero.")
+        return value
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    source = serializers.CharField(max_length=32, default="api")
+    invoice_no = serializers.CharField(max_length=32)
+    placed_at = serializers.DateTimeField()
+    customer = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    country = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    lines = NewOrderLineSerializer(many=True, allow_empty=False)
+
+    def validate_lines(self, lines):
+        skus = {line["sku"] for line in lines}
+        known = set(Product.objects.filter(sku__in=skus).values_list("sku", flat=True))
+        errors = [
+            {"sku": [f"Unknown SKU {line['sku']!r}."]} if line["sku"] not in known else {}
+            for line in lines
+        ]
+        if any(errors):
+            raise serializers.ValidationError(errors)
+        return lines
+
+    def validate(self, attrs):
+        if Order.objects.filter(source=attrs["source"], invoice_no=attrs["invoice_no"]).exists():
+            raise serializers.ValidationError(
+                {"invoice_no": [f"An order {attrs['invoice_no']!r} already exists for source {attrs['source']!r}."]}
+            )
+        negative = [line for line in attrs["lines"] if line["quantity"] < 0]
+        is_cancellation = attrs["invoice_no"][:1] in "Cc"
+        if is_cancellation and len(negative) != len(attrs["lines"]):
+            raise serializers.ValidationError(
+                {"lines": ["A cancellation (invoice starting with C) takes negative quantities only."]}
+            )
+        if not is_cancellation and negative:
+            raise serializers.ValidationError(
+                {"lines": ["Negative quantities belong in a cancellation (invoice starting with C)."]}
+            )
+        return attrs
+
+
+class ImportBatchSerializer(serializers.ModelSerializer):
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ImportBatch
+        fields = [
+            "id", "source", "file_name", "file_sha256", "status", "started_via", "created_at", "started_at",
+            "finished_at", "duration_seconds", "rows_read", "rows_imported", "rows_rejected",
+            "rows_already_present", "duplicate_rows", "orders_created", "customers_created",
+            "products_created", "cancellations_linked", "errors", "failure", "progress",
+        ]
+
+    def get_progress(self, batch) -> dict | None:
+        if batch.status == ImportBatch.Status.SUCCEEDED:
+            return {"percent": 100, "message": "Done"}
+        return import_progress_get(batch_id=batch.pk)
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="Order log: CSV, gzipped CSV or XLSX with the UCI Online Retail columns.")
+    source = serializers.CharField(max_length=32, default="online_retail")

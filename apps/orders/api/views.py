@@ -1,0 +1,66 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from apps.orders.api.filters import OrderFilter
+from apps.orders.api.serializers import (
+    ImportBatchSerializer,
+    ImportUploadSerializer,
+    OrderCreateSerializer,
+    OrderDetailSerializer,
+    OrderSerializer,
+)
+from apps.orders.models import ImportBatch, Order
+from apps.orders.services import import_batch_create, import_batch_enqueue, import_upload_store, order_create
+
+
+class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Order.objects.select_related("customer")
+    filterset_class = OrderFilter
+    search_fields = ["invoice_no", "customer__external_id"]
+    ordering_fields = ["placed_at", "total_amount", "invoice_no", "line_count"]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related("lines__product")
+        return queryset
+
+    def get_serializer_class(self):
+        return {"retrieve": OrderDetailSerializer, "create": OrderCreateSerializer}.get(self.action, OrderSerializer)
+
+    @extend_schema(request=OrderCreateSerializer, responses={201: OrderDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = OrderCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        order = order_create(
+            source=data["source"], invoice_no=data["invoice_no"], placed_at=data["placed_at"],
+            customer_external_id=data["customer"], country=data["country"], lines=data["lines"],
+        )
+        return Response(OrderDetailSerializer(order).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ImportUploadSerializer, responses={202: ImportBatchSerializer})
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
+    def bulk_import(self, request):
+        """Bulk ingest an order log file. The import runs on a worker; poll the returned batch."""
+        upload = ImportUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        path = import_upload_store(uploaded_file=upload.validated_data["file"])
+        batch = import_batch_create(
+            path=path, file_name=upload.validated_data["file"].name, source=upload.validated_data["source"],
+            via=ImportBatch.Via.API, user=request.user,
+        )
+        import_batch_enqueue(batch=batch)
+        batch.refresh_from_db()
+        headers = {"Location": f"/api/v1/import-batches/{batch.pk}/"}
+        return Response(ImportBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED, headers=headers)
+
+
+class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = ImportBatch.objects.all()
+    serializer_class = ImportBatchSerializer
+    filterset_fields = ["status", "source", "started_via"]
+    ordering_fields = ["created_at", "finished_at"]

@@ -1,0 +1,134 @@
+"""Turn one row of strings into typed values, or say which field is wrong and why.
+
+Order logs repeat the same timestamps, prices and customer ids on many lines, so
+parsed values are cached by their text: the parse cost is paid once per distinct value.
+"""
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+# Prices carry up to 3 decimals in real logs (0.001 for some fees).
+PRICE_DECIMALS = 3
+PRICE_LIMIT = Decimal(10) ** 9
+# Slash dates are month first, as the UCI original writes them (12/1/2010 8:26).
+SLASH_DATE_FORMATS = ("%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%y %H:%M")
+
+
+class RowProblem(Exception):
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class ParsedRow(NamedTuple):
+    invoice_no: str
+    sku: str
+    description: str
+    quantity: int
+    placed_at: dt.datetime
+    unit_price: Decimal
+    customer_id: str
+    country: str
+
+
+class RowParser:
+    def __init__(self, columns: dict[str, int], time_zone: str):
+        self.positions = tuple(
+            columns[name]
+            for name in (
+                "InvoiceNo",
+                "StockCode",
+                "Description",
+                "Quantity",
+                "InvoiceDate",
+                "UnitPrice",
+                "CustomerID",
+                "Country",
+            )
+        )
+        self.zone = ZoneInfo(time_zone)
+        self._dates: dict[str, dt.datetime] = {}
+        self._prices: dict[str, Decimal] = {}
+        self._customers: dict[str, str] = {}
+
+    def parse(self, fields: list[str]) -> ParsedRow:
+        i_inv, i_sku, i_desc, i_qty, i_date, i_price, i_cust, i_country = self.positions
+        invoice_no = fields[i_inv].strip()
+        if not invoice_no:
+            raise RowProblem("InvoiceNo", "is empty")
+        sku = fields[i_sku].strip()
+        if not sku:
+            raise RowProblem("StockCode", "is empty")
+        quantity_text = fields[i_qty]
+        try:
+            quantity = int(quantity_text)
+        except ValueError:
+            raise RowProblem("Quantity", f"{quantity_text!r} is not a whole number") from None
+        date_text = fields[i_date]
+        placed_at = self._dates.get(date_text) or self._parse_date(date_text)
+        price_text = fields[i_price]
+        unit_price = self._prices.get(price_text)
+        if unit_price is None:
+            unit_price = self._parse_price(price_text)
+        customer_text = fields[i_cust]
+        customer_id = self._customers.get(customer_text)
+        if customer_id is None:
+            customer_id = self._parse_customer(customer_text)
+        return ParsedRow(
+            invoice_no,
+            sku,
+            fields[i_desc].strip(),
+            quantity,
+            placed_at,
+            unit_price,
+            customer_id,
+            fields[i_country].strip(),
+        )
+
+    def _parse_date(self, text: str) -> dt.datetime:
+        stripped = text.strip()
+        value = None
+        try:
+            value = dt.datetime.fromisoformat(stripped)
+        except ValueError:
+            for fmt in SLASH_DATE_FORMATS:
+                try:
+                    value = dt.datetime.strptime(stripped, fmt)
+                    break
+                except ValueError:
+                    continue
+        if value is None:
+            raise RowProblem(
+                "InvoiceDate",
+                f"{text!r} is not a date (expected 2010-12-01 08:26:00 or 12/1/2010 8:26)",
+            )
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=self.zone)
+        self._dates[text] = value
+        return value
+
+    def _parse_price(self, text: str) -> Decimal:
+        try:
+            value = Decimal(text.strip())
+        except InvalidOperation:
+            raise RowProblem("UnitPrice", f"{text!r} is not a number") from None
+        if not value.is_finite() or abs(value) >= PRICE_LIMIT:
+            raise RowProblem("UnitPrice", f"{text!r} is out of range")
+        rounded = value.quantize(Decimal(1).scaleb(-PRICE_DECIMALS))
+        if rounded != value:
+            raise RowProblem("UnitPrice", f"{text!r} has more than {PRICE_DECIMALS} decimals")
+        self._prices[text] = rounded
+        return rounded
+
+    def _parse_customer(self, text: str) -> str:
+        """Customer ids as the source system knows them: 17850.0 (a float export) is 17850."""
+        value = text.strip()
+        if value.endswith(".0") and value[:-2].isdigit():
+            value = value[:-2]
+        if len(value) > 64:
+            raise RowProblem("CustomerID", "is longer than 64 characters")
+        self._customers[text] = value
+        return value

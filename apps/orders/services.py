@@ -1,0 +1,164 @@
+"""Writes to orders: importing order logs and creating orders from the API."""
+
+import hashlib
+import time
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.catalogue.models import Product
+from apps.customers.models import Customer
+from apps.orders.importing.errors import ImportFileError
+from apps.orders.importing.pipeline import OrderLogImport, link_cancellations
+from apps.orders.importing.readers import open_order_log
+from apps.orders.models import ImportBatch, Order, OrderLine
+from apps.orders.progress import import_progress_set
+
+UPLOAD_DIR = "imports"
+
+
+def import_upload_store(*, uploaded_file) -> Path:
+    """Save an uploaded order log under MEDIA_ROOT/imports/ and return its path."""
+    directory = Path(settings.MEDIA_ROOT) / UPLOAD_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{uuid.uuid4().hex}-{Path(uploaded_file.name).name}"
+    with path.open("wb") as out:
+        for piece in uploaded_file.chunks():
+            out.write(piece)
+    return path
+
+
+def import_batch_create(*, path: str | Path, file_name: str = "", source: str = "online_retail",
+                        via: str = ImportBatch.Via.CLI, user=None) -> ImportBatch:
+    path = Path(path)
+    return ImportBatch.objects.create(
+        source=source,
+        file_name=file_name or path.name,
+        stored_path=str(path),
+        started_via=via,
+        started_by=user if user is not None and user.is_authenticated else None,
+    )
+
+
+def import_batch_enqueue(*, batch: ImportBatch) -> None:
+    """Run the import on a worker once the batch row is committed."""
+    from apps.orders.tasks import import_batch_task
+
+    import_batch_task.delay_on_commit(batch.pk)
+
+
+def import_batch_run(*, batch_id: int, encoding: str = "utf-8",
+                     progress: Callable[[int, str], None] | None = None) -> ImportBatch:
+    """Import the batch's file. Everything it writes commits together or not at all;
+    rejected rows are recorded on the batch and the valid rows land."""
+    claimed = ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.QUEUED).update(
+        status=ImportBatch.Status.RUNNING, started_at=timezone.now()
+    )
+    batch = ImportBatch.objects.get(pk=batch_id)
+    if not claimed:
+        return batch  # another worker has it, or it already ran
+
+    def report(percent: int, message: str) -> None:
+        import_progress_set(batch_id=batch_id, percent=percent, message=message)
+        if progress:
+            progress(percent, message)
+
+    started = time.monotonic()
+    try:
+        log = open_order_log(batch.stored_path, encoding=encoding)
+        batch.file_sha256 = _sha256(Path(batch.stored_path))
+        with transaction.atomic():
+            summary = OrderLogImport(log=log, batch=batch, progress=report).run()
+            for name in (
+                "rows_read", "rows_imported", "rows_rejected", "rows_already_present", "duplicate_rows",
+                "orders_created", "customers_created", "products_created", "cancellations_linked",
+            ):
+                setattr(batch, name, getattr(summary, name))
+            batch.errors = [error.as_dict() for error in summary.errors]
+            _finish(batch, ImportBatch.Status.SUCCEEDED, started)
+        # The commit itself (deferred foreign-key checks) is part of the import's time.
+        batch.duration_seconds = round(time.monotonic() - started, 3)
+        ImportBatch.objects.filter(pk=batch.pk).update(duration_seconds=batch.duration_seconds)
+    except ImportFileError as exc:
+        batch.failure = str(exc)
+        _finish(batch, ImportBatch.Status.FAILED, started)
+    except Exception as exc:
+        batch.failure = f"{type(exc).__name__}: {exc}"
+        _finish(batch, ImportBatch.Status.FAILED, started)
+        raise
+    return batch
+
+
+def _finish(batch: ImportBatch, status: str, started: float) -> None:
+    batch.status = status
+    batch.finished_at = timezone.now()
+    batch.duration_seconds = round(time.monotonic() - started, 3)
+    if status == ImportBatch.Status.FAILED:
+        # Whatever the failed attempt counted was rolled back with its rows.
+        batch.rows_imported = batch.orders_created = batch.customers_created = 0
+        batch.products_created = batch.cancellations_linked = 0
+    batch.save()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def order_log_import(*, path: str | Path, source: str = "online_retail", encoding: str = "utf-8",
+                     via: str = ImportBatch.Via.CLI, user=None,
+                     progress: Callable[[int, str], None] | None = None) -> ImportBatch:
+    """Import a file on this process (the command line)."""
+    batch = import_batch_create(path=path, source=source, via=via, user=user)
+    return import_batch_run(batch_id=batch.pk, encoding=encoding, progress=progress)
+
+
+def import_batches_expire_stale(*, older_than: timedelta | None = None) -> int:
+    """Mark batches whose worker died mid-run as failed (their writes were rolled back)."""
+    older_than = older_than or timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    return ImportBatch.objects.filter(
+        status=ImportBatch.Status.RUNNING, started_at__lt=timezone.now() - older_than
+    ).update(status=ImportBatch.Status.FAILED, failure="The import stopped without finishing (worker lost).",
+             finished_at=timezone.now())
+
+
+@transaction.atomic
+def order_create(*, source: str, invoice_no: str, placed_at, country: str = "",
+                 customer_external_id: str = "", lines: list[dict], import_batch=None) -> Order:
+    """Create one order with its lines. `lines` items: sku, quantity, unit_price.
+    Unknown SKUs and a reused invoice number are refused by the caller's validation."""
+    customer = None
+    if customer_external_id:
+        customer, created = Customer.objects.get_or_create(
+            source=source, external_id=customer_external_id,
+            defaults={"country": country, "country_seen_at": placed_at},
+        )
+        if not created and (customer.country_seen_at is None or placed_at >= customer.country_seen_at):
+            customer.country, customer.country_seen_at = country, placed_at
+            customer.save(update_fields=["country", "country_seen_at"])
+    kind = Order.Kind.CANCELLATION if invoice_no[:1] in "Cc" else Order.Kind.SALE
+    order = Order.objects.create(
+        source=source, invoice_no=invoice_no, kind=kind, placed_at=placed_at,
+        customer=customer, country=country, import_batch=import_batch,
+    )
+    products = {p.sku: p for p in Product.objects.filter(sku__in=[line["sku"] for line in lines])}
+    line_kind = OrderLine.Kind.CANCELLATION if kind == Order.Kind.CANCELLATION else OrderLine.Kind.SALE
+    OrderLine.objects.bulk_create(
+        OrderLine(order=order, line_number=number, product=products[line["sku"]],
+                  quantity=line["quantity"], unit_price=line["unit_price"], kind=line_kind)
+        for number, line in enumerate(lines, start=1)
+    )
+    order.line_count = len(lines)
+    order.total_amount = sum((line["quantity"] * line["unit_price"] for line in lines), 0)
+    order.save(update_fields=["line_count", "total_amount"])
+    if kind == Order.Kind.CANCELLATION and customer is not None:
+        link_cancellations(customer_id=customer.pk)
+    return order

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PromotionsConfig(AppConfig):
+    name = "apps.promotions"
+    default_auto_field = "django.db.models.BigAutoField"

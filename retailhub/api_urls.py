@@ -1,0 +1,14 @@
+from rest_framework.routers import DefaultRouter
+
+from apps.catalogue.api.views import CategoryViewSet, ProductViewSet
+from apps.customers.api.views import CustomerViewSet
+from apps.orders.api.views import ImportBatchViewSet, OrderViewSet
+
+router = DefaultRouter()
+router.register("categories", CategoryViewSet)
+router.register("products", ProductViewSet)
+router.register("customers", CustomerViewSet)
+router.register("orders", OrderViewSet)
+router.register("import-batches", ImportBatchViewSet)
+
+urlpatterns = router.urls

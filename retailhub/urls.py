@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from health_check.views import HealthCheckView
+
+from apps.core.health import HEALTH_CHECKS
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("retailhub.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("healthz", HealthCheckView.as_view(checks=HEALTH_CHECKS), name="healthz"),
+]
+
+admin.site.site_header = "RetailHub back-office"
+admin.site.site_title = "RetailHub"
+admin.site.index_title = "Catalogue, customers and orders"
