@@ -56,11 +56,13 @@ class OrderCreateSerializer(serializers.Serializer):
     def validate_lines(self, lines):
         skus = {line["sku"] for line in lines}
         known = set(Product.objects.filter(sku__in=skus).values_list("sku", flat=True))
-        errors = [
-            {"sku": [f"Unknown SKU {line['sku']!r}."]} if line["sku"] not in known else {}
-            for line in lines
-        ]
-        if any(errors):
+        # Keyed by line index, the way DRF reports errors of nested lines.
+        errors = {
+            str(index): {"sku": [f"Unknown SKU {line['sku']!r}."]}
+            for index, line in enumerate(lines)
+            if line["sku"] not in known
+        }
+        if errors:
             raise serializers.ValidationError(errors)
         return lines
 
