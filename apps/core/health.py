@@ -5,6 +5,7 @@ import dataclasses
 from django.conf import settings
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
+from kombu import Connection
 
 
 @dataclasses.dataclass
@@ -13,18 +14,21 @@ class CeleryBroker(HealthCheck):
     and there is nothing to reach."""
 
     def run(self):
-        if settings.CELERY_TASK_ALWAYS_EAGER:
+        if _in_process():
             return
-        from retailhub.celery import app
-
         try:
-            with app.connection_for_write() as connection:
+            # A fresh connection each time: a pooled one may hide an outage.
+            with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as connection:
                 connection.ensure_connection(max_retries=1, timeout=2)
         except Exception as exc:  # kombu raises transport-specific errors
             raise ServiceUnavailable(f"Broker unreachable: {type(exc).__name__}") from exc
 
     def __repr__(self):
-        return "Broker(in-process)" if settings.CELERY_TASK_ALWAYS_EAGER else "Broker"
+        return "Broker(in-process)" if _in_process() else f"Broker({settings.CELERY_BROKER_URL.split('://')[0]})"
+
+
+def _in_process() -> bool:
+    return settings.CELERY_BROKER_URL.startswith("memory://")
 
 
 HEALTH_CHECKS = (

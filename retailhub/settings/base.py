@@ -152,10 +152,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {"ApiKeyAuth": {"type": "apiKey", "in": "header", "name": "X-Api-Key"}}
+    "ENUM_NAME_OVERRIDES": {
+        "ProductKindEnum": "apps.catalogue.models.Product.Kind",
+        "OrderKindEnum": "apps.orders.models.Order.Kind",
+        "OrderStatusEnum": "apps.orders.models.Order.Status",
+        "ImportBatchStatusEnum": "apps.orders.models.ImportBatch.Status",
     },
-    "SECURITY": [{"ApiKeyAuth": []}, {"cookieAuth": []}],
 }
 
 # --- CORS: only storefront origins may call the API from a browser.
