@@ -18,12 +18,12 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, path, source, encoding, json: bool, no_progress: bool, **options):
-        bar = tqdm(total=100, unit="%", desc="import", disable=no_progress, file=self.stderr._out,
-                   bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}")
+        bar = tqdm(total=100, desc="import", disable=no_progress, file=self.stderr._out,
+                   bar_format="{percentage:3.0f}%|{bar:30}| {desc}")
 
         def progress(percent: int, message: str) -> None:
+            bar.set_description_str(message, refresh=False)
             bar.update(percent - bar.n)
-            bar.set_postfix_str(message)
 
         try:
             batch = order_log_import(path=path, source=source, encoding=encoding, progress=progress)
