@@ -39,21 +39,30 @@ def time_copy(url: str, csv_path: Path) -> float:
         conn.execute("DROP TABLE IF EXISTS bench_raw")
         conn.execute("CREATE TABLE bench_raw (a text, b text, c text, d text, e text, f text, g text, h text)")
         started = time.perf_counter()
-        with conn.cursor() as cursor, cursor.copy("COPY bench_raw FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
-            with csv_path.open("rb") as source:
-                while block := source.read(1 << 20):
-                    copy.write(block)
+        copy_sql = "COPY bench_raw FROM STDIN WITH (FORMAT csv, HEADER true)"
+        with conn.cursor() as cursor, cursor.copy(copy_sql) as copy, csv_path.open("rb") as source:
+            while block := source.read(1 << 20):
+                copy.write(block)
         return time.perf_counter() - started
 
 
 def time_import(url: str) -> tuple[float, dict]:
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "retailhub.settings.base",
-           "CELERY_BROKER_URL": "", "CACHE_URL": "locmemcache://bench"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "retailhub.settings.base",
+        "CELERY_BROKER_URL": "",
+        "CACHE_URL": "locmemcache://bench",
+    }
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "manage.py", "import_orders", str(LOG), "--json", "--no-progress"],
-        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     elapsed = time.perf_counter() - started
     return elapsed, json.loads(result.stdout)
@@ -74,20 +83,24 @@ def main() -> None:
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     import_median = sorted(imports)[len(imports) // 2]
     copy_median = sorted(copies)[len(copies) // 2]
-    print(json.dumps({
-        "benchmark": "import_orders",
-        "rows": summary["rows_read"],
-        "orders": summary["orders_created"],
-        "customers": summary["customers_created"],
-        "products": summary["products_created"],
-        "import_seconds_median": round(import_median, 2),
-        "import_service_seconds": summary["duration_seconds"],
-        "peer": "psql COPY of the decompressed CSV into a bare text table",
-        "copy_seconds_median": round(copy_median, 2),
-        "ratio_import_to_copy": round(import_median / copy_median, 1),
-        "peak_rss_mib": round(peak_kib / 1024, 1),
-        "runs": RUNS,
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "import_orders",
+                "rows": summary["rows_read"],
+                "orders": summary["orders_created"],
+                "customers": summary["customers_created"],
+                "products": summary["products_created"],
+                "import_seconds_median": round(import_median, 2),
+                "import_service_seconds": summary["duration_seconds"],
+                "peer": "psql COPY of the decompressed CSV into a bare text table",
+                "copy_seconds_median": round(copy_median, 2),
+                "ratio_import_to_copy": round(import_median / copy_median, 1),
+                "peak_rss_mib": round(peak_kib / 1024, 1),
+                "runs": RUNS,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

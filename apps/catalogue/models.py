@@ -6,9 +6,7 @@ from apps.catalogue.querysets import ProductQuerySet
 
 class Category(models.Model):
     name = models.CharField(max_length=120, unique=True)
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -39,9 +37,7 @@ class Product(models.Model):
     sku = models.CharField("SKU", max_length=64, unique=True)
     name = models.CharField(max_length=255, blank=True)
     description = models.TextField(blank=True)
-    category = models.ForeignKey(
-        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
-    )
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.MERCHANDISE)
     price = models.DecimalField(max_digits=12, decimal_places=3, default=0)
     currency = models.CharField(max_length=3, default=default_currency)

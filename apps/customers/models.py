@@ -14,9 +14,7 @@ class Customer(models.Model):
     class Meta:
         ordering = ["source", "external_id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["source", "external_id"], name="customer_source_external_id_unique"
-            ),
+            models.UniqueConstraint(fields=["source", "external_id"], name="customer_source_external_id_unique"),
         ]
         indexes = [
             # Admin filter and segment reports by country.

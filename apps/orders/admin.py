@@ -38,8 +38,17 @@ class OrderAdmin(CsvExportMixin, admin.ModelAdmin):
     raw_id_fields = ["customer"]
     inlines = [OrderLineInline]
     show_full_result_count = False
-    csv_fields = ("invoice_no", "placed_at", "customer__external_id", "country", "kind", "status",
-                  "line_count", "total_amount", "currency")
+    csv_fields = (
+        "invoice_no",
+        "placed_at",
+        "customer__external_id",
+        "country",
+        "kind",
+        "status",
+        "line_count",
+        "total_amount",
+        "currency",
+    )
 
 
 class ImportUploadForm(forms.Form):
@@ -49,8 +58,20 @@ class ImportUploadForm(forms.Form):
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(admin.ModelAdmin):
-    list_display = ["id", "file_name", "status", "progress", "started_via", "started_by", "created_at",
-                    "duration_seconds", "rows_read", "rows_imported", "rows_rejected", "orders_created"]
+    list_display = [
+        "id",
+        "file_name",
+        "status",
+        "progress",
+        "started_via",
+        "started_by",
+        "created_at",
+        "duration_seconds",
+        "rows_read",
+        "rows_imported",
+        "rows_rejected",
+        "orders_created",
+    ]
     list_filter = ["status", "started_via", "source"]
     search_fields = ["file_name", "file_sha256"]
     exclude = ["errors"]
@@ -73,7 +94,8 @@ class ImportBatchAdmin(admin.ModelAdmin):
         if not batch.errors:
             return "none"
         rows = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
             ((e["line"], e["field"], e["reason"]) for e in batch.errors),
         )
         more = ""
@@ -81,7 +103,8 @@ class ImportBatchAdmin(admin.ModelAdmin):
             more = format_html("<p>… and {} more.</p>", batch.rows_rejected - len(batch.errors))
         return format_html(
             "<table><thead><tr><th>line</th><th>field</th><th>reason</th></tr></thead><tbody>{}</tbody></table>{}",
-            rows, more,
+            rows,
+            more,
         )
 
     def add_view(self, request, form_url="", extra_context=None):
@@ -90,8 +113,13 @@ class ImportBatchAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             path = import_upload_store(uploaded_file=upload)
-            batch = import_batch_create(path=path, file_name=upload.name, source=form.cleaned_data["source"],
-                                        via=ImportBatch.Via.ADMIN, user=request.user)
+            batch = import_batch_create(
+                path=path,
+                file_name=upload.name,
+                source=form.cleaned_data["source"],
+                via=ImportBatch.Via.ADMIN,
+                user=request.user,
+            )
             import_batch_enqueue(batch=batch)
             messages.info(request, f"Import of {upload.name} queued as batch {batch.pk}.")
             return redirect(reverse("admin:orders_importbatch_change", args=[batch.pk]))

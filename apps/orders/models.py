@@ -29,9 +29,7 @@ class ImportBatch(models.Model):
     file_sha256 = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     started_via = models.CharField(max_length=8, choices=Via.choices, default=Via.CLI)
-    started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -76,9 +74,7 @@ class Order(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SALE)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PLACED)
     placed_at = models.DateTimeField()
-    customer = models.ForeignKey(
-        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
-    )
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
     country = models.CharField(max_length=64, blank=True)
     currency = models.CharField(max_length=3, default=default_currency)
     # Sum of quantity x unit price over the lines, exact (prices carry up to 3 decimals).

@@ -10,12 +10,25 @@ from pathlib import Path
 COLUMNS = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
 COUNTRIES = ["United Kingdom"] * 9 + ["Germany", "France", "EIRE", "Spain", "Netherlands", "Belgium", "Switzerland"]
 ADJECTIVES = ["WHITE", "RED", "VINTAGE", "PINK", "BLUE", "RETROSPOT", "HEART", "FLORAL", "GREEN", "JUMBO"]
-NOUNS = ["T-LIGHT HOLDER", "LANTERN", "LUNCH BAG", "MUG", "CAKE TIN", "BUNTING", "NOTEBOOK", "CUSHION COVER",
-         "DOORSTOP", "CHRISTMAS DECORATION", "PHOTO FRAME", "TEA SET"]
+NOUNS = [
+    "T-LIGHT HOLDER",
+    "LANTERN",
+    "LUNCH BAG",
+    "MUG",
+    "CAKE TIN",
+    "BUNTING",
+    "NOTEBOOK",
+    "CUSHION COVER",
+    "DOORSTOP",
+    "CHRISTMAS DECORATION",
+    "PHOTO FRAME",
+    "TEA SET",
+]
 
 
-def write_sample_order_log(path: Path, *, invoices: int = 2_000, customers: int = 300, skus: int = 400,
-                           seed: int = 2010) -> Path:
+def write_sample_order_log(
+    path: Path, *, invoices: int = 2_000, customers: int = 300, skus: int = 400, seed: int = 2010
+) -> Path:
     rng = random.Random(seed)
     catalogue = []
     for index in range(skus):
@@ -37,8 +50,18 @@ def write_sample_order_log(path: Path, *, invoices: int = 2_000, customers: int 
         roll = rng.random()
         if roll < 0.02:
             code, name, _ = rng.choice(catalogue)
-            rows.append([invoice, code, rng.choice(["damaged", "lost", "?"]), str(-rng.randint(1, 20)), stamp,
-                         "0.0", "", "United Kingdom"])
+            rows.append(
+                [
+                    invoice,
+                    code,
+                    rng.choice(["damaged", "lost", "?"]),
+                    str(-rng.randint(1, 20)),
+                    stamp,
+                    "0.0",
+                    "",
+                    "United Kingdom",
+                ]
+            )
             continue
         if roll < 0.06 and purchases.get(customer):
             code, name, price, quantity = rng.choice(purchases[customer])
@@ -48,8 +71,9 @@ def write_sample_order_log(path: Path, *, invoices: int = 2_000, customers: int 
             quantity = rng.choice([1, 2, 3, 4, 6, 12, 24])
             if moment.month >= 6 and rng.random() < 0.1:
                 name = name.replace("HOLDER", "HOLDER NEW")  # a renamed product
-            rows.append([invoice, code, name, str(quantity), stamp, f"{price}",
-                         f"{customer}.0" if customer else "", country])
+            rows.append(
+                [invoice, code, name, str(quantity), stamp, f"{price}", f"{customer}.0" if customer else "", country]
+            )
             if customer:
                 purchases.setdefault(customer, []).append((code, name, price, quantity))
         if country != "United Kingdom" and not guest:

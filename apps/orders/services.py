@@ -33,8 +33,9 @@ def import_upload_store(*, uploaded_file) -> Path:
     return path
 
 
-def import_batch_create(*, path: str | Path, file_name: str = "", source: str = "online_retail",
-                        via: str = ImportBatch.Via.CLI, user=None) -> ImportBatch:
+def import_batch_create(
+    *, path: str | Path, file_name: str = "", source: str = "online_retail", via: str = ImportBatch.Via.CLI, user=None
+) -> ImportBatch:
     path = Path(path)
     return ImportBatch.objects.create(
         source=source,
@@ -52,8 +53,9 @@ def import_batch_enqueue(*, batch: ImportBatch) -> None:
     import_batch_task.delay_on_commit(batch.pk)
 
 
-def import_batch_run(*, batch_id: int, encoding: str = "utf-8",
-                     progress: Callable[[int, str], None] | None = None) -> ImportBatch:
+def import_batch_run(
+    *, batch_id: int, encoding: str = "utf-8", progress: Callable[[int, str], None] | None = None
+) -> ImportBatch:
     """Import the batch's file. Everything it writes commits together or not at all;
     rejected rows are recorded on the batch and the valid rows land."""
     claimed = ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.QUEUED).update(
@@ -75,8 +77,15 @@ def import_batch_run(*, batch_id: int, encoding: str = "utf-8",
         with transaction.atomic():
             summary = OrderLogImport(log=log, batch=batch, progress=report).run()
             for name in (
-                "rows_read", "rows_imported", "rows_rejected", "rows_already_present", "duplicate_rows",
-                "orders_created", "customers_created", "products_created", "cancellations_linked",
+                "rows_read",
+                "rows_imported",
+                "rows_rejected",
+                "rows_already_present",
+                "duplicate_rows",
+                "orders_created",
+                "customers_created",
+                "products_created",
+                "cancellations_linked",
             ):
                 setattr(batch, name, getattr(summary, name))
             batch.errors = [error.as_dict() for error in summary.errors]
@@ -113,9 +122,15 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def order_log_import(*, path: str | Path, source: str = "online_retail", encoding: str = "utf-8",
-                     via: str = ImportBatch.Via.CLI, user=None,
-                     progress: Callable[[int, str], None] | None = None) -> ImportBatch:
+def order_log_import(
+    *,
+    path: str | Path,
+    source: str = "online_retail",
+    encoding: str = "utf-8",
+    via: str = ImportBatch.Via.CLI,
+    user=None,
+    progress: Callable[[int, str], None] | None = None,
+) -> ImportBatch:
     """Import a file on this process (the command line)."""
     batch = import_batch_create(path=path, source=source, via=via, user=user)
     return import_batch_run(batch_id=batch.pk, encoding=encoding, progress=progress)
@@ -126,19 +141,31 @@ def import_batches_expire_stale(*, older_than: timedelta | None = None) -> int:
     older_than = older_than or timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     return ImportBatch.objects.filter(
         status=ImportBatch.Status.RUNNING, started_at__lt=timezone.now() - older_than
-    ).update(status=ImportBatch.Status.FAILED, failure="The import stopped without finishing (worker lost).",
-             finished_at=timezone.now())
+    ).update(
+        status=ImportBatch.Status.FAILED,
+        failure="The import stopped without finishing (worker lost).",
+        finished_at=timezone.now(),
+    )
 
 
 @transaction.atomic
-def order_create(*, source: str, invoice_no: str, placed_at, country: str = "",
-                 customer_external_id: str = "", lines: list[dict], import_batch=None) -> Order:
+def order_create(
+    *,
+    source: str,
+    invoice_no: str,
+    placed_at,
+    country: str = "",
+    customer_external_id: str = "",
+    lines: list[dict],
+    import_batch=None,
+) -> Order:
     """Create one order with its lines. `lines` items: sku, quantity, unit_price.
     Unknown SKUs and a reused invoice number are refused by the caller's validation."""
     customer = None
     if customer_external_id:
         customer, created = Customer.objects.get_or_create(
-            source=source, external_id=customer_external_id,
+            source=source,
+            external_id=customer_external_id,
             defaults={"country": country, "country_seen_at": placed_at},
         )
         if not created and (customer.country_seen_at is None or placed_at >= customer.country_seen_at):
@@ -146,14 +173,25 @@ def order_create(*, source: str, invoice_no: str, placed_at, country: str = "",
             customer.save(update_fields=["country", "country_seen_at"])
     kind = Order.Kind.CANCELLATION if invoice_no[:1] in "Cc" else Order.Kind.SALE
     order = Order.objects.create(
-        source=source, invoice_no=invoice_no, kind=kind, placed_at=placed_at,
-        customer=customer, country=country, import_batch=import_batch,
+        source=source,
+        invoice_no=invoice_no,
+        kind=kind,
+        placed_at=placed_at,
+        customer=customer,
+        country=country,
+        import_batch=import_batch,
     )
     products = {p.sku: p for p in Product.objects.filter(sku__in=[line["sku"] for line in lines])}
     line_kind = OrderLine.Kind.CANCELLATION if kind == Order.Kind.CANCELLATION else OrderLine.Kind.SALE
     OrderLine.objects.bulk_create(
-        OrderLine(order=order, line_number=number, product=products[line["sku"]],
-                  quantity=line["quantity"], unit_price=line["unit_price"], kind=line_kind)
+        OrderLine(
+            order=order,
+            line_number=number,
+            product=products[line["sku"]],
+            quantity=line["quantity"],
+            unit_price=line["unit_price"],
+            kind=line_kind,
+        )
         for number, line in enumerate(lines, start=1)
     )
     order.line_count = len(lines)

@@ -24,12 +24,21 @@ def test_admin_requires_a_staff_login(client, db):
     assert response["Location"].startswith("/admin/login/")
 
 
-@pytest.mark.parametrize("url", [
-    "/admin/", "/admin/catalogue/product/", "/admin/customers/customer/", "/admin/orders/order/",
-    "/admin/orders/importbatch/", "/admin/orders/importbatch/add/", "/admin/core/integrationkey/",
-    "/admin/orders/order/?placed_at__year=2010&placed_at__month=12", "/admin/catalogue/product/?q=HEART",
-    "/admin/customers/customer/?o=5",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/",
+        "/admin/catalogue/product/",
+        "/admin/customers/customer/",
+        "/admin/orders/order/",
+        "/admin/orders/importbatch/",
+        "/admin/orders/importbatch/add/",
+        "/admin/core/integrationkey/",
+        "/admin/orders/order/?placed_at__year=2010&placed_at__month=12",
+        "/admin/catalogue/product/?q=HEART",
+        "/admin/customers/customer/?o=5",
+    ],
+)
 def test_staff_pages_render(store, staff_client, url):
     assert staff_client.get(url).status_code == 200
 
@@ -64,10 +73,12 @@ def test_csv_export_follows_the_filters(store, staff_client):
 
 
 def test_upload_page_imports_and_lists_rejected_rows(staff_client, write_order_log, transactional_db):
-    path = write_order_log([
-        STORE_LOG[0],
-        ["536500", "22633", "HAND WARMER", "two", "2010-12-05 10:00:00", "1.85", "13000", "United Kingdom"],
-    ])
+    path = write_order_log(
+        [
+            STORE_LOG[0],
+            ["536500", "22633", "HAND WARMER", "two", "2010-12-05 10:00:00", "1.85", "13000", "United Kingdom"],
+        ]
+    )
 
     with path.open("rb") as upload:
         response = staff_client.post("/admin/orders/importbatch/add/", {"file": upload, "source": "online_retail"})

@@ -45,10 +45,12 @@ def test_wrong_revoked_and_non_staff_callers_are_refused(client, api_keys, djang
 def test_read_key_cannot_write_and_read_write_key_can(client, api_keys):
     payload = {"sku": "90001", "name": "NEW LANTERN", "price": "4.50"}
 
-    refused = client.post("/api/v1/products/", payload, content_type="application/json",
-                          HTTP_X_API_KEY=api_keys["read"])
-    created = client.post("/api/v1/products/", payload, content_type="application/json",
-                          HTTP_X_API_KEY=api_keys["write"])
+    refused = client.post(
+        "/api/v1/products/", payload, content_type="application/json", HTTP_X_API_KEY=api_keys["read"]
+    )
+    created = client.post(
+        "/api/v1/products/", payload, content_type="application/json", HTTP_X_API_KEY=api_keys["write"]
+    )
 
     assert refused.status_code == 403
     assert refused.json() == {"detail": "This API key is read-only."}

@@ -45,7 +45,9 @@ def test_order_detail_has_lines_and_unknown_id_is_404(store, api):
     detail = api.get(f"/api/v1/orders/{order.pk}/").json()
 
     assert [(line["sku"], line["quantity"], line["amount"]) for line in detail["lines"]] == [
-        ("85123A", 6, "15.300"), ("71053", 6, "20.340"), ("71053", 6, "20.340"),
+        ("85123A", 6, "15.300"),
+        ("71053", 6, "20.340"),
+        ("71053", 6, "20.340"),
     ]
     assert api.get("/api/v1/orders/999999/").status_code == 404
     assert api.get("/api/v1/products/999999/").status_code == 404
@@ -66,10 +68,19 @@ def test_products_search_and_filter(store, api):
 
 
 def test_create_order_through_the_api(store, api):
-    response = api.post("/api/v1/orders/", {
-        "invoice_no": "W1001", "placed_at": "2011-01-05T10:00:00Z", "customer": "17850", "country": "United Kingdom",
-        "lines": [{"sku": "85123A", "quantity": 2, "unit_price": "2.95"}, {"sku": "POST", "quantity": 1, "unit_price": "5"}],
-    })
+    response = api.post(
+        "/api/v1/orders/",
+        {
+            "invoice_no": "W1001",
+            "placed_at": "2011-01-05T10:00:00Z",
+            "customer": "17850",
+            "country": "United Kingdom",
+            "lines": [
+                {"sku": "85123A", "quantity": 2, "unit_price": "2.95"},
+                {"sku": "POST", "quantity": 1, "unit_price": "5"},
+            ],
+        },
+    )
 
     assert response.status_code == 201, response.json()
     body = response.json()
@@ -78,14 +89,26 @@ def test_create_order_through_the_api(store, api):
 
 
 def test_api_cancellation_links_to_the_purchase(store, api):
-    api.post("/api/v1/orders/", {
-        "invoice_no": "W1001", "placed_at": "2011-01-05T10:00:00Z", "customer": "12583", "country": "France",
-        "lines": [{"sku": "22633", "quantity": 4, "unit_price": "1.85"}],
-    })
-    response = api.post("/api/v1/orders/", {
-        "invoice_no": "CW1001", "placed_at": "2011-01-06T10:00:00Z", "customer": "12583", "country": "France",
-        "lines": [{"sku": "22633", "quantity": -4, "unit_price": "1.85"}],
-    })
+    api.post(
+        "/api/v1/orders/",
+        {
+            "invoice_no": "W1001",
+            "placed_at": "2011-01-05T10:00:00Z",
+            "customer": "12583",
+            "country": "France",
+            "lines": [{"sku": "22633", "quantity": 4, "unit_price": "1.85"}],
+        },
+    )
+    response = api.post(
+        "/api/v1/orders/",
+        {
+            "invoice_no": "CW1001",
+            "placed_at": "2011-01-06T10:00:00Z",
+            "customer": "12583",
+            "country": "France",
+            "lines": [{"sku": "22633", "quantity": -4, "unit_price": "1.85"}],
+        },
+    )
 
     assert response.status_code == 201
     assert response.json()["lines"][0]["cancels"] is not None
@@ -93,17 +116,29 @@ def test_api_cancellation_links_to_the_purchase(store, api):
 
 
 def test_invalid_orders_get_400_naming_the_field(store, api):
-    unknown_sku = api.post("/api/v1/orders/", {
-        "invoice_no": "W2", "placed_at": "2011-01-05T10:00:00Z",
-        "lines": [{"sku": "85123A", "quantity": 1, "unit_price": "1"}, {"sku": "NOPE", "quantity": 1, "unit_price": "1"}],
-    })
+    unknown_sku = api.post(
+        "/api/v1/orders/",
+        {
+            "invoice_no": "W2",
+            "placed_at": "2011-01-05T10:00:00Z",
+            "lines": [
+                {"sku": "85123A", "quantity": 1, "unit_price": "1"},
+                {"sku": "NOPE", "quantity": 1, "unit_price": "1"},
+            ],
+        },
+    )
     assert unknown_sku.status_code == 400
     assert unknown_sku.json() == {"lines": {"1": {"sku": ["Unknown SKU 'NOPE'."]}}}
 
-    duplicate = api.post("/api/v1/orders/", {
-        "source": "online_retail", "invoice_no": "536365", "placed_at": "2011-01-05T10:00:00Z",
-        "lines": [{"sku": "85123A", "quantity": 1, "unit_price": "1"}],
-    })
+    duplicate = api.post(
+        "/api/v1/orders/",
+        {
+            "source": "online_retail",
+            "invoice_no": "536365",
+            "placed_at": "2011-01-05T10:00:00Z",
+            "lines": [{"sku": "85123A", "quantity": 1, "unit_price": "1"}],
+        },
+    )
     assert duplicate.status_code == 400
     assert duplicate.json() == {"invoice_no": ["An order '536365' already exists for source 'online_retail'."]}
 
@@ -111,20 +146,31 @@ def test_invalid_orders_get_400_naming_the_field(store, api):
     assert bad_fields.status_code == 400
     assert set(bad_fields.json()) == {"placed_at", "lines"}
 
-    bad_line = api.post("/api/v1/orders/", {
-        "invoice_no": "W4", "placed_at": "2011-01-05T10:00:00Z",
-        "lines": [{"sku": "85123A", "quantity": 0, "unit_price": "-1"}],
-    })
-    assert bad_line.json() == {"lines": {"0": {"quantity": ["Must not be zero."],
-                                               "unit_price": ["Ensure this value is greater than or equal to 0."]}}}
+    bad_line = api.post(
+        "/api/v1/orders/",
+        {
+            "invoice_no": "W4",
+            "placed_at": "2011-01-05T10:00:00Z",
+            "lines": [{"sku": "85123A", "quantity": 0, "unit_price": "-1"}],
+        },
+    )
+    assert bad_line.json() == {
+        "lines": {
+            "0": {"quantity": ["Must not be zero."], "unit_price": ["Ensure this value is greater than or equal to 0."]}
+        }
+    }
     assert not Order.objects.filter(invoice_no__in=["W2", "W3", "W4"]).exists()
 
 
 def test_product_update_keeps_stock_and_price_current(store, api, client, api_keys):
     product = Product.objects.get(sku="22633")
 
-    response = client.patch(f"/api/v1/products/{product.pk}/", {"stock_on_hand": 0, "price": "2.10"},
-                            content_type="application/json", HTTP_X_API_KEY=api_keys["write"])
+    response = client.patch(
+        f"/api/v1/products/{product.pk}/",
+        {"stock_on_hand": 0, "price": "2.10"},
+        content_type="application/json",
+        HTTP_X_API_KEY=api_keys["write"],
+    )
 
     assert response.status_code == 200
     product.refresh_from_db()

@@ -19,9 +19,29 @@ def worker():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "retailhub.settings.test", "CELERY_TASK_ALWAYS_EAGER": "0"}
     name = f"test-{uuid.uuid4().hex[:8]}@%h"
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "retailhub", "worker", "-Q", "default", "--pool", "solo",
-         "-n", name, "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "retailhub",
+            "worker",
+            "-Q",
+            "default",
+            "--pool",
+            "solo",
+            "-n",
+            name,
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     yield process
     process.terminate()

@@ -33,26 +33,36 @@ def test_healthz_fails_when_the_broker_is_unreachable(client, settings):
 def _manage(*args, env_overrides):
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}}
     env.update(env_overrides)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_production_settings_pass_the_deploy_check():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", env_overrides={
-        "DJANGO_SETTINGS_MODULE": "retailhub.settings.production",
-        "SECRET_KEY": "k3y-" + "x9Q!z" * 12,
-        "ALLOWED_HOSTS": "backoffice.example.com",
-    })
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env_overrides={
+            "DJANGO_SETTINGS_MODULE": "retailhub.settings.production",
+            "SECRET_KEY": "k3y-" + "x9Q!z" * 12,
+            "ALLOWED_HOSTS": "backoffice.example.com",
+        },
+    )
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
 
 
 def test_production_refuses_to_start_without_a_secret_key():
-    result = _manage("check", env_overrides={
-        "DJANGO_SETTINGS_MODULE": "retailhub.settings.production",
-        "ALLOWED_HOSTS": "backoffice.example.com",
-    })
+    result = _manage(
+        "check",
+        env_overrides={
+            "DJANGO_SETTINGS_MODULE": "retailhub.settings.production",
+            "ALLOWED_HOSTS": "backoffice.example.com",
+        },
+    )
 
     assert result.returncode != 0
     assert "Set the SECRET_KEY environment variable" in result.stderr

@@ -10,7 +10,16 @@ from apps.catalogue.models import Product
 from apps.orders.models import ImportBatch, Order, OrderLine
 from apps.orders.services import order_log_import
 
-GOOD = ["536365", "85123A", "WHITE HANGING HEART T-LIGHT HOLDER", "6", "2010-12-01 08:26:00", "2.55", "17850.0", "United Kingdom"]
+GOOD = [
+    "536365",
+    "85123A",
+    "WHITE HANGING HEART T-LIGHT HOLDER",
+    "6",
+    "2010-12-01 08:26:00",
+    "2.55",
+    "17850.0",
+    "United Kingdom",
+]
 
 
 def stored_state():
@@ -30,8 +39,9 @@ def existing_store(write_order_log):
 @pytest.mark.django_db(transaction=True)
 def test_missing_required_column_is_refused_before_anything_is_written(write_order_log, existing_store):
     header = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "CustomerID", "Country"]
-    path = write_order_log([["536400", "22633", "HAND WARMER", "1", "2010-12-05 10:00:00", "13000", "UK"]],
-                           header=header)
+    path = write_order_log(
+        [["536400", "22633", "HAND WARMER", "1", "2010-12-05 10:00:00", "13000", "UK"]], header=header
+    )
 
     batch = order_log_import(path=path)
 
@@ -61,7 +71,16 @@ def test_malformed_rows_are_reported_by_line_and_the_valid_rows_land(write_order
             ["536404", "22633", "HAND WARMER", "1", "2010-12-05 10:00:00", "1.85", "13000", "United Kingdom", "extra"],
             b"536405,22633,HAND \xff\xfe WARMER,1,2010-12-05 10:00:00,1.85,13000,United Kingdom",
             ["536406", "22633", "HAND WARMER", "1", "2010-12-05 10:00:00", "1.8555", "13000", "United Kingdom"],
-            ["536407", "84029G", "KNITTED UNION FLAG HOT WATER BOTTLE", "2", "2010-12-05 10:05:00", "3.39", "13000", "United Kingdom"],
+            [
+                "536407",
+                "84029G",
+                "KNITTED UNION FLAG HOT WATER BOTTLE",
+                "2",
+                "2010-12-05 10:05:00",
+                "3.39",
+                "13000",
+                "United Kingdom",
+            ],
         ]
     )
 
@@ -71,8 +90,11 @@ def test_malformed_rows_are_reported_by_line_and_the_valid_rows_land(write_order
     assert (batch.rows_read, batch.rows_imported, batch.rows_rejected) == (8, 2, 6)
     assert batch.errors == [
         {"line": 3, "field": "Quantity", "reason": "'abc' is not a whole number"},
-        {"line": 4, "field": "InvoiceDate",
-         "reason": "'2010-13-45 10:00' is not a date (expected 2010-12-01 08:26:00 or 12/1/2010 8:26)"},
+        {
+            "line": 4,
+            "field": "InvoiceDate",
+            "reason": "'2010-13-45 10:00' is not a date (expected 2010-12-01 08:26:00 or 12/1/2010 8:26)",
+        },
         {"line": 5, "field": "UnitPrice", "reason": "'x1.5' is not a number"},
         {"line": 6, "field": "columns", "reason": "expected 8 columns, found 9"},
         {"line": 7, "field": "encoding", "reason": "line is not valid utf-8"},
@@ -99,7 +121,9 @@ def test_json_output_lists_rejected_rows(write_order_log, capsys):
 
 @pytest.mark.django_db(transaction=True)
 def test_latin1_file_is_readable_with_its_encoding(write_order_log):
-    path = write_order_log([b"536371,gift_0001_20,Dotcomgiftshop Gift Voucher \xa320.00,1,2010-12-03 12:00:00,16.67,,United Kingdom"])
+    path = write_order_log(
+        [b"536371,gift_0001_20,Dotcomgiftshop Gift Voucher \xa320.00,1,2010-12-03 12:00:00,16.67,,United Kingdom"]
+    )
 
     as_utf8 = order_log_import(path=path)
     assert (as_utf8.rows_rejected, as_utf8.rows_imported) == (1, 0)

@@ -15,15 +15,42 @@ from apps.orders.services import order_log_import
 LONDON = ZoneInfo("Europe/London")
 
 STORE_LOG = [
-    ["536365", "85123A", "WHITE HANGING HEART T-LIGHT HOLDER ", "6", "2010-12-01 08:26:00", "2.55", "17850.0", "United Kingdom"],
+    [
+        "536365",
+        "85123A",
+        "WHITE HANGING HEART T-LIGHT HOLDER ",
+        "6",
+        "2010-12-01 08:26:00",
+        "2.55",
+        "17850.0",
+        "United Kingdom",
+    ],
     ["536365", "71053", "WHITE METAL LANTERN", "6", "2010-12-01 08:26:00", "3.39", "17850.0", "United Kingdom"],
     ["536365", "71053", "WHITE METAL LANTERN", "6", "2010-12-01 08:26:00", "3.39", "17850.0", "United Kingdom"],
     ["536366", "POST", "POSTAGE", "1", "12/1/2010 8:28", "18.00", "17850", "United Kingdom"],
     ["536367", "85123A", "CREAM HANGING HEART T-LIGHT HOLDER", "2", "2010-12-02 10:00:00", "2.95", "12583.0", "France"],
-    ["C536368", "85123A", "CREAM HANGING HEART T-LIGHT HOLDER", "-6", "2010-12-03 09:00:00", "2.55", "17850.0", "United Kingdom"],
+    [
+        "C536368",
+        "85123A",
+        "CREAM HANGING HEART T-LIGHT HOLDER",
+        "-6",
+        "2010-12-03 09:00:00",
+        "2.55",
+        "17850.0",
+        "United Kingdom",
+    ],
     ["536369", "21777", "damaged", "-10", "2010-12-03 10:00:00", "0", "", "United Kingdom"],
     ["536370", "22633", "HAND WARMER UNION JACK", "3", "2010-12-03 11:00:00", "1.85", "", "United Kingdom"],
-    ["536371", "gift_0001_20", "Dotcomgiftshop Gift Voucher £20.00", "1", "2010-12-03 12:00:00", "16.67", "", "United Kingdom"],
+    [
+        "536371",
+        "gift_0001_20",
+        "Dotcomgiftshop Gift Voucher £20.00",
+        "1",
+        "2010-12-03 12:00:00",
+        "16.67",
+        "",
+        "United Kingdom",
+    ],
 ]
 
 
@@ -103,10 +130,16 @@ def test_latest_description_names_the_product_and_history_is_kept(store_log):
     assert product.price == Decimal("2.950")
     history = {(h.name, h.first_seen_at, h.last_seen_at) for h in product.name_history.all()}
     assert history == {
-        ("WHITE HANGING HEART T-LIGHT HOLDER", dt.datetime(2010, 12, 1, 8, 26, tzinfo=LONDON),
-         dt.datetime(2010, 12, 1, 8, 26, tzinfo=LONDON)),
-        ("CREAM HANGING HEART T-LIGHT HOLDER", dt.datetime(2010, 12, 2, 10, 0, tzinfo=LONDON),
-         dt.datetime(2010, 12, 3, 9, 0, tzinfo=LONDON)),
+        (
+            "WHITE HANGING HEART T-LIGHT HOLDER",
+            dt.datetime(2010, 12, 1, 8, 26, tzinfo=LONDON),
+            dt.datetime(2010, 12, 1, 8, 26, tzinfo=LONDON),
+        ),
+        (
+            "CREAM HANGING HEART T-LIGHT HOLDER",
+            dt.datetime(2010, 12, 2, 10, 0, tzinfo=LONDON),
+            dt.datetime(2010, 12, 3, 9, 0, tzinfo=LONDON),
+        ),
     }
     # A stock-adjustment note ("damaged") never becomes a product name.
     assert Product.objects.get(sku="21777").name == ""
@@ -118,8 +151,12 @@ def test_product_kinds_and_non_ascii_names(store_log):
 
     kinds = dict(Product.objects.values_list("sku", "kind"))
     assert kinds == {
-        "85123A": "merchandise", "71053": "merchandise", "21777": "merchandise", "22633": "merchandise",
-        "POST": "postage", "gift_0001_20": "gift_voucher",
+        "85123A": "merchandise",
+        "71053": "merchandise",
+        "21777": "merchandise",
+        "22633": "merchandise",
+        "POST": "postage",
+        "gift_0001_20": "gift_voucher",
     }
     assert Product.objects.get(sku="gift_0001_20").name == "Dotcomgiftshop Gift Voucher £20.00"
 
@@ -169,8 +206,21 @@ def test_uci_xlsx_workbook_is_read(tmp_path):
 
     book = Workbook()
     sheet = book.active
-    sheet.append(["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"])
-    sheet.append([536365, "85123A", "WHITE HANGING HEART T-LIGHT HOLDER", 6, dt.datetime(2010, 12, 1, 8, 26), 2.55, 17850.0, "United Kingdom"])
+    sheet.append(
+        ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
+    )
+    sheet.append(
+        [
+            536365,
+            "85123A",
+            "WHITE HANGING HEART T-LIGHT HOLDER",
+            6,
+            dt.datetime(2010, 12, 1, 8, 26),
+            2.55,
+            17850.0,
+            "United Kingdom",
+        ]
+    )
     sheet.append(["C536379", "D", "Discount", -1, dt.datetime(2010, 12, 1, 9, 41), 27.5, 14527.0, "United Kingdom"])
     path = tmp_path / "Online Retail.xlsx"
     book.save(path)

@@ -39,7 +39,9 @@ def test_real_slice_imports_every_row_with_the_raw_files_counts(real_slice):
     assert Customer.objects.count() == len({r[6] for r in rows if r[6]})
     assert Product.objects.count() == len({r[1] for r in rows})
     assert OrderLine.objects.count() == SLICE_ROWS
-    assert Order.objects.filter(kind=Order.Kind.CANCELLATION).count() == len({r[0] for r in rows if r[0].startswith("C")})
+    assert Order.objects.filter(kind=Order.Kind.CANCELLATION).count() == len(
+        {r[0] for r in rows if r[0].startswith("C")}
+    )
     assert batch.duplicate_rows == sum(n - 1 for n in _row_counts(rows).values() if n > 1)
     assert set(Order.objects.values_list("country", flat=True)) == {r[7] for r in rows}
 

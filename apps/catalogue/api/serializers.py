@@ -13,8 +13,18 @@ class ProductSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = [
-            "id", "sku", "name", "description", "category", "kind", "price", "currency",
-            "is_active", "stock_on_hand", "created_at", "updated_at",
+            "id",
+            "sku",
+            "name",
+            "description",
+            "category",
+            "kind",
+            "price",
+            "currency",
+            "is_active",
+            "stock_on_hand",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
 

@@ -12,6 +12,13 @@ class CustomerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = [
-            "id", "source", "external_id", "country", "created_at",
-            "order_count", "net_spend", "first_order_at", "last_order_at",
+            "id",
+            "source",
+            "external_id",
+            "country",
+            "created_at",
+            "order_count",
+            "net_spend",
+            "first_order_at",
+            "last_order_at",
         ]

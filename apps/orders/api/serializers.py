@@ -22,8 +22,19 @@ class OrderSerializer(serializers.ModelSerializer):
     class Meta:
         model = Order
         fields = [
-            "id", "source", "invoice_no", "kind", "status", "placed_at", "customer", "country",
-            "currency", "total_amount", "line_count", "import_batch", "created_at",
+            "id",
+            "source",
+            "invoice_no",
+            "kind",
+            "status",
+            "placed_at",
+            "customer",
+            "country",
+            "currency",
+            "total_amount",
+            "line_count",
+            "import_batch",
+            "created_at",
         ]
 
 
@@ -90,10 +101,28 @@ class ImportBatchSerializer(serializers.ModelSerializer):
     class Meta:
         model = ImportBatch
         fields = [
-            "id", "source", "file_name", "file_sha256", "status", "started_via", "created_at", "started_at",
-            "finished_at", "duration_seconds", "rows_read", "rows_imported", "rows_rejected",
-            "rows_already_present", "duplicate_rows", "orders_created", "customers_created",
-            "products_created", "cancellations_linked", "errors", "failure", "progress",
+            "id",
+            "source",
+            "file_name",
+            "file_sha256",
+            "status",
+            "started_via",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "duration_seconds",
+            "rows_read",
+            "rows_imported",
+            "rows_rejected",
+            "rows_already_present",
+            "duplicate_rows",
+            "orders_created",
+            "customers_created",
+            "products_created",
+            "cancellations_linked",
+            "errors",
+            "failure",
+            "progress",
         ]
 
     def get_progress(self, batch) -> dict | None:

@@ -37,8 +37,12 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         order = order_create(
-            source=data["source"], invoice_no=data["invoice_no"], placed_at=data["placed_at"],
-            customer_external_id=data["customer"], country=data["country"], lines=data["lines"],
+            source=data["source"],
+            invoice_no=data["invoice_no"],
+            placed_at=data["placed_at"],
+            customer_external_id=data["customer"],
+            country=data["country"],
+            lines=data["lines"],
         )
         return Response(OrderDetailSerializer(order).data, status=status.HTTP_201_CREATED)
 
@@ -50,8 +54,11 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         upload.is_valid(raise_exception=True)
         path = import_upload_store(uploaded_file=upload.validated_data["file"])
         batch = import_batch_create(
-            path=path, file_name=upload.validated_data["file"].name, source=upload.validated_data["source"],
-            via=ImportBatch.Via.API, user=request.user,
+            path=path,
+            file_name=upload.validated_data["file"].name,
+            source=upload.validated_data["source"],
+            via=ImportBatch.Via.API,
+            user=request.user,
         )
         import_batch_enqueue(batch=batch)
         batch.refresh_from_db()

@@ -8,7 +8,9 @@ of the latest row seen, so an older file never overwrites a newer one.
 """
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
@@ -17,7 +19,14 @@ from django.utils import timezone
 from apps.catalogue.models import Product, ProductName
 from apps.catalogue.stock_codes import kind_of_stock_code
 from apps.customers.models import Customer
-from apps.orders.importing.bulk import TableWriter, analyze, db_datetime, reserve_ids, update_rows
+from apps.orders.importing.bulk import (
+    IdReserver,
+    TableWriter,
+    analyze,
+    db_datetime,
+    foreign_keys_validated_in_one_pass,
+    update_rows,
+)
 from apps.orders.importing.errors import RowError
 from apps.orders.importing.readers import OrderLog
 from apps.orders.importing.rows import ParsedRow, RowParser, RowProblem
@@ -31,8 +40,19 @@ Progress = Callable[[int, str], None]
 
 LINE_COLUMNS = ("order_id", "line_number", "product_id", "quantity", "unit_price", "kind", "is_duplicate", "note")
 ORDER_COLUMNS = (
-    "id", "source", "invoice_no", "kind", "status", "placed_at", "customer_id", "country", "currency",
-    "total_amount", "line_count", "import_batch_id", "created_at",
+    "id",
+    "source",
+    "invoice_no",
+    "kind",
+    "status",
+    "placed_at",
+    "customer_id",
+    "country",
+    "currency",
+    "total_amount",
+    "line_count",
+    "import_batch_id",
+    "created_at",
 )
 # Above this many new lines, planner statistics are refreshed before the follow-up queries.
 ANALYZE_AFTER_LINES = 10_000
@@ -62,9 +82,14 @@ def line_kind(row: ParsedRow) -> str:
 
 
 @dataclass
-class _OpenOrder:
+class _NewOrder:
+    """An order created by this import. It is written after its last line, with totals."""
+
     order_id: int
+    first_row: ParsedRow
     lines_written: int = 0
+    total: Decimal = Decimal(0)
+    only_stock_adjustments: bool = True
     seen_rows: set = field(default_factory=set)
 
 
@@ -94,13 +119,14 @@ class OrderLogImport:
         self.source = batch.source
         self.progress = progress or (lambda percent, message: None)
         self.parser = RowParser(log.columns, settings.TIME_ZONE)
-        self.line_writer = TableWriter(OrderLine, LINE_COLUMNS)
+        self.line_writer = TableWriter(OrderLine, LINE_COLUMNS, format_row=_line_copy_row)
         self.order_writer = TableWriter(Order, ORDER_COLUMNS)
+        self.order_ids = IdReserver(Order)
         self.summary = ImportSummary()
         self.product_ids: dict[str, int] = {}
         self.customer_ids: dict[str, int] = {}
         # invoice -> its order being written, or None if it was stored before this import
-        self.orders: dict[str, _OpenOrder | None] = {}
+        self.orders: dict[str, _NewOrder | None] = {}
         # (sku, name) -> [first seen, last seen]; sku -> (seen at, price); customer -> (seen at, country)
         self.name_history: dict[tuple[str, str], list] = {}
         self.latest_price: dict[str, tuple] = {}
@@ -109,6 +135,21 @@ class OrderLogImport:
     # --- the whole run -------------------------------------------------------------
     def run(self) -> ImportSummary:
         self._lock_source()
+        with self._foreign_key_checks():
+            try:
+                self._read_all_rows()
+            finally:
+                self.line_writer.wait()  # never leave a COPY running past the import
+            self._write_orders()
+        self.progress(90, "Linking cancellations and updating totals")
+        self._finish_orders()
+        self.progress(95, "Updating product names, prices and customer countries")
+        self._update_products()
+        self._update_customers()
+        self.progress(100, "Done")
+        return self.summary
+
+    def _read_all_rows(self) -> None:
         chunk: list[tuple[ParsedRow, int]] = []
         parse = self.parser.parse
         summary = self.summary
@@ -127,13 +168,13 @@ class OrderLogImport:
                 self._write_chunk(chunk)
                 chunk = []
         self._write_chunk(chunk)
-        self.progress(90, "Linking cancellations and updating totals")
-        self._finish_orders()
-        self.progress(95, "Updating product names, prices and customer countries")
-        self._update_products()
-        self._update_customers()
-        self.progress(100, "Done")
-        return summary
+
+    def _foreign_key_checks(self):
+        """Large files are loaded with the order lines' foreign keys validated once at the
+        end instead of row by row (see foreign_keys_validated_in_one_pass)."""
+        if self.log.path.stat().st_size >= settings.IMPORT_BULK_MIN_BYTES:
+            return foreign_keys_validated_in_one_pass(OrderLine)
+        return nullcontext()
 
     def _lock_source(self) -> None:
         # Two imports of one source at once would race to create the same invoices.
@@ -143,6 +184,7 @@ class OrderLogImport:
 
     # --- one chunk -----------------------------------------------------------------
     def _write_chunk(self, chunk: list[tuple[ParsedRow, int]]) -> None:
+        self.line_writer.wait()  # the previous chunk's lines must be in before we query again
         if not chunk:
             return
         self._resolve_products({row.sku for row, _ in chunk})
@@ -160,6 +202,9 @@ class OrderLogImport:
                 summary.rows_already_present += 1
                 continue
             kind = line_kind(row)
+            order.total += row.quantity * row.unit_price
+            if kind != STOCK_ADJUSTMENT:
+                order.only_stock_adjustments = False
             duplicate = fingerprint in order.seen_rows
             if duplicate:
                 summary.duplicate_rows += 1
@@ -199,7 +244,7 @@ class OrderLogImport:
                     note,
                 )
             )
-        self.line_writer.write(lines)
+        self.line_writer.write(lines, background=True)
         summary.rows_imported += len(lines)
         read, size = self.log.bytes_read(), self.log.size or 1
         self.progress(min(89, int(90 * read / size)), f"{summary.rows_read:,} rows read")
@@ -241,47 +286,47 @@ class OrderLogImport:
         for invoice_no in stored.values_list("invoice_no", flat=True):
             self.orders[invoice_no] = None
             del first_rows[invoice_no]
-        ids = reserve_ids(Order, len(first_rows))
-        now = db_datetime(timezone.now())
-        rows = []
+        ids = self.order_ids.reserve(len(first_rows))
         for order_id, (invoice_no, row) in zip(ids, first_rows.items(), strict=True):
-            rows.append((
-                order_id, self.source, invoice_no, _order_kind(line_kind(row)), Order.Status.PLACED.value,
-                db_datetime(row.placed_at), self.customer_ids[row.customer_id] if row.customer_id else None,
-                row.country, settings.STORE_CURRENCY, 0, 0, self.batch.pk, now,
-            ))
-            self.orders[invoice_no] = _OpenOrder(order_id)
-        self.order_writer.write(rows)
-        new = rows
-        self.summary.orders_created += len(new)
+            self.orders[invoice_no] = _NewOrder(order_id, row)
+        self.summary.orders_created += len(ids)
 
     # --- after the last chunk ------------------------------------------------------
+    def _write_orders(self) -> None:
+        """Write the new orders, now that their totals and line counts are known. Lines
+        already point at them: the foreign keys are checked at commit."""
+        now = db_datetime(timezone.now())
+        rows = []
+        for invoice_no, order in self.orders.items():
+            if order is None:
+                continue
+            row = order.first_row
+            kind = _order_kind(line_kind(row))
+            if kind == Order.Kind.SALE and order.only_stock_adjustments:
+                kind = Order.Kind.STOCK_ADJUSTMENT  # every line is a stock adjustment: not a sale
+            rows.append(
+                (
+                    order.order_id,
+                    self.source,
+                    invoice_no,
+                    kind,
+                    Order.Status.PLACED.value,
+                    db_datetime(row.placed_at),
+                    self.customer_ids[row.customer_id] if row.customer_id else None,
+                    row.country,
+                    settings.STORE_CURRENCY,
+                    order.total,
+                    order.lines_written,
+                    self.batch.pk,
+                    now,
+                )
+            )
+        self.order_writer.write(rows)
+
     def _finish_orders(self) -> None:
         if self.summary.rows_imported > ANALYZE_AFTER_LINES:
             analyze(Order, OrderLine)
-        order_table = Order._meta.db_table
-        line_table = OrderLine._meta.db_table
         batch_id = self.batch.pk
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                UPDATE {order_table} SET
-                    total_amount = COALESCE((SELECT SUM(l.quantity * l.unit_price) FROM {line_table} l
-                                             WHERE l.order_id = {order_table}.id), 0),
-                    line_count = (SELECT COUNT(*) FROM {line_table} l WHERE l.order_id = {order_table}.id)
-                WHERE import_batch_id = %s
-                """,
-                [batch_id],
-            )
-            # An invoice whose every line is a stock adjustment is not a sale.
-            cursor.execute(
-                f"""
-                UPDATE {order_table} SET kind = %s
-                WHERE import_batch_id = %s AND kind = %s AND NOT EXISTS (
-                    SELECT 1 FROM {line_table} l WHERE l.order_id = {order_table}.id AND l.kind <> %s)
-                """,
-                [Order.Kind.STOCK_ADJUSTMENT, batch_id, Order.Kind.SALE, STOCK_ADJUSTMENT],
-            )
         self.summary.cancellations_linked = link_cancellations(batch_id=batch_id)
 
     def _update_products(self) -> None:
@@ -335,11 +380,20 @@ class OrderLogImport:
         )
         for pk, external_id, country, country_seen_at in stored:
             seen_at, newer_country = self.latest_country[external_id]
-            if country_seen_at is None or seen_at > country_seen_at or (
-                seen_at == country_seen_at and newer_country != country
+            if (
+                country_seen_at is None
+                or seen_at > country_seen_at
+                or (seen_at == country_seen_at and newer_country != country)
             ):
                 changed.append((newer_country, db_datetime(seen_at), pk))
         update_rows(Customer, ("country", "country_seen_at"), changed)
+
+
+def _line_copy_row(line: tuple) -> str:
+    order_id, number, product_id, quantity, price, kind, duplicate, note = line
+    if note:
+        note = note.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return f"{order_id}\t{number}\t{product_id}\t{quantity}\t{price}\t{kind}\t{'t' if duplicate else 'f'}\t{note}\n"
 
 
 def _order_kind(first_line_kind: str) -> str:

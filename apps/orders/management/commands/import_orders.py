@@ -18,8 +18,13 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, path, source, encoding, json: bool, no_progress: bool, **options):
-        bar = tqdm(total=100, desc="import", disable=no_progress, file=self.stderr._out,
-                   bar_format="{percentage:3.0f}%|{bar:30}| {desc}")
+        bar = tqdm(
+            total=100,
+            desc="import",
+            disable=no_progress,
+            file=self.stderr._out,
+            bar_format="{percentage:3.0f}%|{bar:30}| {desc}",
+        )
 
         def progress(percent: int, message: str) -> None:
             bar.set_description_str(message, refresh=False)
@@ -63,8 +68,15 @@ def batch_summary(batch: ImportBatch) -> dict:
         **{
             name: getattr(batch, name)
             for name in (
-                "rows_read", "rows_imported", "rows_rejected", "rows_already_present", "duplicate_rows",
-                "orders_created", "customers_created", "products_created", "cancellations_linked",
+                "rows_read",
+                "rows_imported",
+                "rows_rejected",
+                "rows_already_present",
+                "duplicate_rows",
+                "orders_created",
+                "customers_created",
+                "products_created",
+                "cancellations_linked",
                 "duration_seconds",
             )
         },
