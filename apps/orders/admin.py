@@ -8,7 +8,8 @@ from django.utils.html import format_html, format_html_join
 from apps.core.admin_export import CsvExportMixin
 from apps.orders.models import ImportBatch, Order, OrderLine
 from apps.orders.progress import import_progress_get
-from apps.orders.services import import_batch_create, import_batch_enqueue, import_upload_store
+from apps.orders.services import import_batch_create, import_upload_store
+from apps.orders.tasks import import_batch_task
 
 
 class OrderLineInline(admin.TabularInline):
@@ -120,7 +121,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
                 via=ImportBatch.Via.ADMIN,
                 user=request.user,
             )
-            import_batch_enqueue(batch=batch)
+            import_batch_task.delay_on_commit(batch.pk)  # runs on a worker once the batch is committed
             messages.info(request, f"Import of {upload.name} queued as batch {batch.pk}.")
             return redirect(reverse("admin:orders_importbatch_change", args=[batch.pk]))
         context = {

@@ -46,13 +46,6 @@ def import_batch_create(
     )
 
 
-def import_batch_enqueue(*, batch: ImportBatch) -> None:
-    """Run the import on a worker once the batch row is committed."""
-    from apps.orders.tasks import import_batch_task
-
-    import_batch_task.delay_on_commit(batch.pk)
-
-
 def import_batch_run(
     *, batch_id: int, encoding: str = "utf-8", progress: Callable[[int, str], None] | None = None
 ) -> ImportBatch:

@@ -13,7 +13,8 @@ from apps.orders.api.serializers import (
     OrderSerializer,
 )
 from apps.orders.models import ImportBatch, Order
-from apps.orders.services import import_batch_create, import_batch_enqueue, import_upload_store, order_create
+from apps.orders.services import import_batch_create, import_upload_store, order_create
+from apps.orders.tasks import import_batch_task
 
 
 class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -60,7 +61,7 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             via=ImportBatch.Via.API,
             user=request.user,
         )
-        import_batch_enqueue(batch=batch)
+        import_batch_task.delay_on_commit(batch.pk)  # runs on a worker once the batch is committed
         batch.refresh_from_db()
         headers = {"Location": f"/api/v1/import-batches/{batch.pk}/"}
         return Response(ImportBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED, headers=headers)
