@@ -1,6 +1,7 @@
 from rest_framework.routers import DefaultRouter
 
 from apps.catalogue.api.views import CategoryViewSet, ProductViewSet
+from apps.core.api.views import TrainingRunViewSet
 from apps.customers.api.views import CustomerViewSet
 from apps.orders.api.views import ImportBatchViewSet, OrderViewSet
 
@@ -10,5 +11,6 @@ router.register("products", ProductViewSet)
 router.register("customers", CustomerViewSet)
 router.register("orders", OrderViewSet)
 router.register("import-batches", ImportBatchViewSet)
+router.register("training-runs", TrainingRunViewSet)
 
 urlpatterns = router.urls

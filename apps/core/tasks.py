@@ -1,8 +1,45 @@
+"""Thin tasks: take ids, call one service."""
+
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from apps.core.training.services import TRANSIENT_ERRORS
+
 HEARTBEAT_KEY = "worker-heartbeat"
+
+
+@shared_task(
+    name="core.train_run",
+    bind=True,
+    queue="ml",
+    # Only acknowledged once the run is finished: a worker killed mid-run leaves the
+    # message to be delivered again, and the service takes the run over (bounded attempts).
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=3,
+    soft_time_limit=settings.TRAINING_SOFT_TIME_LIMIT,
+    time_limit=settings.TRAINING_TIME_LIMIT,
+)
+def train_run(self, run_id: int) -> str:
+    from apps.core.training.services import training_run_execute
+
+    return training_run_execute(run_id=run_id, hostname=f"{self.request.hostname}").status
+
+
+@shared_task(name="core.retrain_all")
+def retrain_all() -> list[int]:
+    """The nightly schedule: one run per kind that has a trainer."""
+    from apps.core.models import TrainingRun
+    from apps.core.training.registry import trainer_kinds
+    from apps.core.training.services import training_run_request
+
+    return [training_run_request(kind=kind, trigger=TrainingRun.Trigger.SCHEDULE)[0].pk for kind in trainer_kinds()]
 
 
 @shared_task(name="core.record_worker_heartbeat")

@@ -182,10 +182,19 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Time limits per queue: `default` for short jobs (imports), `ml` for training runs.
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=55 * 60)
-# A redelivered task must not start while the first delivery may still be running.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 15 * 60}
+TRAINING_TIME_LIMIT = env.int("TRAINING_TIME_LIMIT", default=2 * 60 * 60)
+TRAINING_SOFT_TIME_LIMIT = env.int("TRAINING_SOFT_TIME_LIMIT", default=TRAINING_TIME_LIMIT - 5 * 60)
+CELERY_TASK_ROUTES = {"core.train_run": {"queue": "ml"}}
+# A message is redelivered only after this long unacknowledged; it must outlive the longest
+# hard time limit, or a second worker could start a run that is still training.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int(
+        "CELERY_VISIBILITY_TIMEOUT", default=max(CELERY_TASK_TIME_LIMIT, TRAINING_TIME_LIMIT) + 15 * 60
+    )
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -196,11 +205,28 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.record_worker_heartbeat",
         "schedule": 60.0,
     },
+    "retrain-everything-nightly": {
+        "task": "core.retrain_all",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "expire-stale-import-batches": {
         "task": "orders.expire_stale_import_batches",
         "schedule": crontab(minute=15),
     },
 }
+
+# --- Training platform
+# The trainer of each model kind; a kind absent here cannot be retrained yet.
+TRAINERS = {
+    "recommendations": "apps.recommendations.training.PopularityTrainer",
+    "segments": "apps.segments.training.RfmTrainer",
+    **env.json("TRAINERS_OVERRIDE", default={}),
+}
+TRAINING_ARTIFACT_DIR = env.path("TRAINING_ARTIFACT_DIR", default=VAR_DIR / "artifacts")
+TRAINING_KEEP_RUNS = env.int("TRAINING_KEEP_RUNS", default=5)
+TRAINING_MAX_ATTEMPTS = env.int("TRAINING_MAX_ATTEMPTS", default=3)
+# PyTorch models: "auto" takes a GPU when one is present.
+TRAINING_TORCH_DEVICE = env("TRAINING_TORCH_DEVICE", default="auto")
 
 LOGGING = {
     "version": 1,

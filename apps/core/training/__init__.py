@@ -1,0 +1,1 @@
+"""The training platform shared by every model kind: a run registry, trainers, artifacts."""

@@ -1,0 +1,206 @@
+"""Writes to the training-run registry: request, execute, activate, cancel, prune.
+
+A run is claimed with a conditional UPDATE (exactly one row changed, or someone else
+has it). Fitting happens outside any transaction; results are written under the run's
+id; one short transaction then marks the run succeeded and, if it passed its quality
+gate, active. Readers only read the active run, so they never see a mixture.
+"""
+
+import logging
+import time
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from apps.core.models import TrainingRun
+from apps.core.training.artifacts import artifact_delete, artifact_save
+from apps.core.training.registry import trainer_for
+from apps.core.training.trainer import TrainingCancelled
+
+logger = logging.getLogger(__name__)
+
+# Errors worth another try later (the database or broker blinked); anything else fails the run.
+TRANSIENT_ERRORS = (OperationalError, ConnectionError, TimeoutError)
+
+
+def training_run_request(
+    *, kind: str, trigger: str, cutoff=None, parameters: dict | None = None, user=None, enqueue: bool = True
+) -> tuple[TrainingRun, bool]:
+    """Queue a training of `kind`, or join the queued or running one for the same cutoff.
+    Returns (run, created). The task is enqueued only once the run row is committed
+    (enqueue=False leaves the run for the caller to execute, as `retrain --sync` does)."""
+    from apps.core.tasks import train_run
+
+    trainer_for(kind)  # refuse unknown kinds before writing anything
+    key = TrainingRun.key_for_cutoff(cutoff)
+    try:
+        with transaction.atomic():
+            run = TrainingRun.objects.create(
+                kind=kind,
+                trigger=trigger,
+                data_cutoff=cutoff,
+                cutoff_key=key,
+                parameters=parameters or {},
+                requested_by=user if user is not None and user.is_authenticated else None,
+            )
+    except IntegrityError:
+        existing = TrainingRun.objects.filter(kind=kind, cutoff_key=key, status__in=TrainingRun.UNFINISHED).first()
+        if existing is None:  # it finished in between: ask again
+            return training_run_request(
+                kind=kind, trigger=trigger, cutoff=cutoff, parameters=parameters, user=user, enqueue=enqueue
+            )
+        return existing, False
+    if enqueue:
+        train_run.delay_on_commit(run.pk)
+    return run, True
+
+
+def training_run_execute(*, run_id: int, hostname: str = "", on_progress=None) -> TrainingRun:
+    """Claim and train the run. A delivery that finds the run already running means the
+    previous attempt's worker died (a live one would still hold the message), so it takes
+    over, up to TRAINING_MAX_ATTEMPTS attempts."""
+    claimed = (
+        TrainingRun.objects.filter(pk=run_id, attempts__lt=settings.TRAINING_MAX_ATTEMPTS)
+        .filter(Q(status=TrainingRun.Status.QUEUED) | Q(status=TrainingRun.Status.RUNNING))
+        .update(
+            status=TrainingRun.Status.RUNNING,
+            attempts=F("attempts") + 1,
+            started_at=timezone.now(),
+            worker_host=hostname[:200],
+            progress=0,
+            progress_message="Starting",
+            error="",
+        )
+    )
+    run = TrainingRun.objects.get(pk=run_id)
+    if not claimed:
+        if run.status == TrainingRun.Status.RUNNING:
+            _fail(run, f"The worker was lost {run.attempts} times; giving up.", run.started_at)
+        return run
+
+    trainer = trainer_for(run.kind)
+    trainer.discard(run_id=run.pk)  # rows of an attempt that died half-way
+    started = time.monotonic()
+    report = _progress_reporter(run.pk, on_progress)
+    try:
+        outcome = trainer.fit(cutoff=run.data_cutoff, parameters=run.parameters, report=report)
+        report(85, "Writing results")
+        if outcome.artifact is not None:
+            run.artifact_path = artifact_save(kind=run.kind, run_id=run.pk, artifact=outcome.artifact)
+        trainer.publish(run=run, outcome=outcome)
+        _succeed(run, outcome, started)
+    except TrainingCancelled:
+        trainer.discard(run_id=run.pk)
+    except SoftTimeLimitExceeded:
+        trainer.discard(run_id=run.pk)
+        _fail(run, f"Stopped: the run exceeded its soft time limit of {settings.TRAINING_SOFT_TIME_LIMIT} s.", started)
+    except TRANSIENT_ERRORS:
+        # Hand the run back to the queue; the task retries with backoff.
+        _discard_quietly(trainer, run.pk)
+        TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.RUNNING).update(
+            status=TrainingRun.Status.QUEUED, progress_message="Waiting to retry after a transient error"
+        )
+        raise
+    except Exception as exc:
+        logger.exception("Training run %s failed", run.pk)
+        _discard_quietly(trainer, run.pk)
+        _fail(run, f"{type(exc).__name__}: {exc}", started)
+    run.refresh_from_db()
+    if run.status == TrainingRun.Status.SUCCEEDED:
+        training_runs_prune(kind=run.kind)
+    return run
+
+
+def _progress_reporter(run_id: int, on_progress=None):
+    def report(percent: int, message: str) -> None:
+        if on_progress:
+            on_progress(percent, message)
+        still_running = TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.RUNNING).update(
+            progress=max(0, min(99, int(percent))), progress_message=message[:200]
+        )
+        if not still_running:
+            raise TrainingCancelled()
+
+    return report
+
+
+def _succeed(run: TrainingRun, outcome, started: float) -> None:
+    with transaction.atomic():
+        # Lock the kind's runs: two runs finishing together activate one after the other.
+        list(TrainingRun.objects.select_for_update().filter(kind=run.kind).values_list("id", flat=True))
+        current = TrainingRun.objects.get(pk=run.pk)
+        if current.status != TrainingRun.Status.RUNNING:
+            raise TrainingCancelled()
+        now = timezone.now()
+        current.status = TrainingRun.Status.SUCCEEDED
+        current.metrics = outcome.metrics
+        current.gate_passed = outcome.gate_passed
+        current.gate_reason = outcome.gate_reason[:300]
+        current.artifact_path = run.artifact_path
+        current.progress, current.progress_message = 100, "Done"
+        current.finished_at = now
+        current.duration_seconds = round(time.monotonic() - started, 3)
+        if outcome.gate_passed:
+            TrainingRun.objects.filter(kind=run.kind, is_active=True).update(is_active=False)
+            current.is_active, current.activated_at = True, now
+        current.save()
+
+
+def _fail(run: TrainingRun, error: str, started) -> None:
+    duration = round(time.monotonic() - started, 3) if isinstance(started, float) else None
+    TrainingRun.objects.filter(pk=run.pk).update(
+        status=TrainingRun.Status.FAILED,
+        error=error,
+        finished_at=timezone.now(),
+        duration_seconds=duration,
+        progress_message="Failed",
+    )
+
+
+def _discard_quietly(trainer, run_id: int) -> None:
+    try:
+        trainer.discard(run_id=run_id)
+    except Exception:  # the database may be what failed; the next attempt discards again
+        logger.warning("Could not discard the rows of training run %s", run_id, exc_info=True)
+
+
+def training_run_activate(*, run_id: int) -> TrainingRun:
+    """Make a succeeded run the one readers see (a rollback to an earlier run, or a run
+    that did not pass its gate, by a staff decision)."""
+    with transaction.atomic():
+        run = TrainingRun.objects.select_for_update().get(pk=run_id)
+        if run.status != TrainingRun.Status.SUCCEEDED or run.results_pruned:
+            raise ValueError(f"Run {run_id} cannot be activated: only a succeeded run with its results can.")
+        list(TrainingRun.objects.select_for_update().filter(kind=run.kind).values_list("id", flat=True))
+        TrainingRun.objects.filter(kind=run.kind, is_active=True).exclude(pk=run.pk).update(is_active=False)
+        run.is_active, run.activated_at = True, timezone.now()
+        run.save(update_fields=["is_active", "activated_at"])
+    return run
+
+
+def training_run_cancel(*, run_id: int) -> bool:
+    """Cancel a queued or running run; a running one stops at its next progress report."""
+    return bool(
+        TrainingRun.objects.filter(pk=run_id, status__in=TrainingRun.UNFINISHED).update(
+            status=TrainingRun.Status.CANCELLED, finished_at=timezone.now(), progress_message="Cancelled"
+        )
+    )
+
+
+def training_runs_prune(*, kind: str, keep: int | None = None) -> int:
+    """Delete the results and artifacts of succeeded runs beyond the newest `keep`; the
+    active run is never touched. The run records stay, for history."""
+    keep = settings.TRAINING_KEEP_RUNS if keep is None else keep
+    succeeded = TrainingRun.objects.filter(kind=kind, status=TrainingRun.Status.SUCCEEDED, results_pruned=False)
+    old = [run for run in succeeded.order_by("-created_at", "-id")[keep:] if not run.is_active]
+    if not old:
+        return 0
+    trainer = trainer_for(kind)
+    for run in old:
+        trainer.discard(run_id=run.pk)
+        artifact_delete(run.artifact_path)
+        TrainingRun.objects.filter(pk=run.pk, is_active=False).update(artifact_path="", results_pruned=True)
+    return len(old)
