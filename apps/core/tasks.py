@@ -13,7 +13,6 @@ HEARTBEAT_KEY = "worker-heartbeat"
 @shared_task(
     name="core.train_run",
     bind=True,
-    queue="ml",
     # Only acknowledged once the run is finished: a worker killed mid-run leaves the
     # message to be delivered again, and the service takes the run over (bounded attempts).
     acks_late=True,

@@ -78,7 +78,9 @@ def training_run_execute(*, run_id: int, hostname: str = "", on_progress=None) -
     run = TrainingRun.objects.get(pk=run_id)
     if not claimed:
         if run.status == TrainingRun.Status.RUNNING:
+            _discard_quietly(trainer_for(run.kind), run.pk)
             _fail(run, f"The worker was lost {run.attempts} times; giving up.", run.started_at)
+            run.refresh_from_db()
         return run
 
     trainer = trainer_for(run.kind)
@@ -96,7 +98,9 @@ def training_run_execute(*, run_id: int, hostname: str = "", on_progress=None) -
         trainer.discard(run_id=run.pk)
     except SoftTimeLimitExceeded:
         trainer.discard(run_id=run.pk)
-        _fail(run, f"Stopped: the run exceeded its soft time limit of {settings.TRAINING_SOFT_TIME_LIMIT} s.", started)
+        # The limit in force travels with the task message; say how long the run had.
+        elapsed = time.monotonic() - started
+        _fail(run, f"Stopped: the run exceeded its soft time limit (after {elapsed:.0f} s).", started)
     except TRANSIENT_ERRORS:
         # Hand the run back to the queue; the task retries with backoff.
         _discard_quietly(trainer, run.pk)

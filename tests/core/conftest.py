@@ -1,0 +1,116 @@
+"""Real Celery worker processes against the real Redis broker and the test database."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from apps.orders.sample_store import write_sample_order_log
+from apps.orders.services import order_log_import
+from retailhub.celery import app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def store(tmp_path, transactional_db):
+    """A small generated store, committed, so that worker processes see it too."""
+    order_log_import(path=write_sample_order_log(tmp_path / "store.csv", invoices=400, customers=60, skus=80))
+
+
+@pytest.fixture
+def artifacts(tmp_path, settings):
+    settings.TRAINING_ARTIFACT_DIR = tmp_path / "artifacts"
+    return Path(settings.TRAINING_ARTIFACT_DIR)
+
+
+@pytest.fixture
+def broker():
+    """An empty broker database, and tasks sent to it instead of run in-process."""
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.flushdb()
+    app.conf.task_always_eager = False
+    yield client
+    app.conf.task_always_eager = True
+    client.flushdb()
+
+
+@pytest.fixture
+def start_worker(broker, tmp_path):
+    processes = []
+
+    def start(*, queues="ml", env=None, concurrency=1):
+        settings_dict = connection.settings_dict
+        database_url = (
+            f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/"
+            f"{settings_dict['NAME']}"
+        )
+        worker_env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "retailhub.settings.test",
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "DATABASE_URL": database_url,
+            "TRAINING_ARTIFACT_DIR": str(tmp_path / "artifacts"),
+            **(env or {}),
+        }
+        name = f"test-{uuid.uuid4().hex[:8]}@%h"
+        log = (tmp_path / f"{name.split('@')[0]}.log").open("w")
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "retailhub",
+                "worker",
+                "-Q",
+                queues,
+                "--pool",
+                "prefork",
+                "--concurrency",
+                str(concurrency),
+                "-n",
+                name,
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "INFO",
+            ],
+            cwd=ROOT,
+            env=worker_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wait_for(predicate, *, timeout: float = 60, every: float = 0.2, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def pool_children(worker: subprocess.Popen) -> list[int]:
+    output = subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True, text=True).stdout
+    return [int(pid) for pid in output.split()]

@@ -1,0 +1,176 @@
+"""The training platform in one process: request, join, gate, activation, rollback,
+cancel, failure and pruning, with readers that see only the active run."""
+
+import threading
+
+import pytest
+from django.db import connection, transaction
+
+from apps.core.models import TrainingRun
+from apps.core.training.services import (
+    training_run_activate,
+    training_run_cancel,
+    training_run_execute,
+    training_run_request,
+    training_runs_prune,
+)
+from apps.recommendations.models import PopularProduct
+from apps.segments.models import CustomerRfm
+from apps.segments.selectors import customer_rfm_current, segment_sizes
+
+STAFF = TrainingRun.Trigger.STAFF
+
+
+def test_a_requested_run_trains_publishes_and_becomes_active(store, artifacts):
+    run, created = training_run_request(kind="segments", trigger=STAFF)  # tasks are eager here
+
+    run.refresh_from_db()
+    assert created
+    assert (run.status, run.is_active, run.gate_passed, run.progress, run.attempts) == ("succeeded", True, True, 100, 1)
+    assert run.metrics["customers"] == CustomerRfm.objects.filter(run=run).count() > 0
+    assert sum(segment_sizes().values()) == run.metrics["customers"]
+    assert (
+        run.gate_reason == f"All {run.metrics['customers']:,} buying customers scored into "
+        f"{sum(1 for n in run.metrics['segment_counts'].values() if n)} segments."
+    )
+
+
+def test_a_new_run_replaces_the_active_one_and_staff_can_roll_back(store, artifacts):
+    first, _ = training_run_request(kind="segments", trigger=STAFF)
+    second, _ = training_run_request(kind="segments", trigger=STAFF)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.is_active, second.is_active) == (False, True)
+    assert set(customer_rfm_current().values_list("run_id", flat=True)) == {second.pk}
+
+    training_run_activate(run_id=first.pk)
+
+    assert set(customer_rfm_current().values_list("run_id", flat=True)) == {first.pk}
+    assert list(TrainingRun.objects.filter(is_active=True).values_list("id", flat=True)) == [first.pk]
+
+
+def test_the_database_allows_one_active_run_per_kind(store, artifacts):
+    training_run_request(kind="segments", trigger=STAFF)
+    other = TrainingRun.objects.create(kind="segments", status="succeeded", cutoff_key="x")
+
+    from django.db import IntegrityError
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TrainingRun.objects.filter(pk=other.pk).update(is_active=True)
+
+
+def test_a_run_refused_by_its_gate_stays_inactive_with_the_reason(store, artifacts, settings):
+    good, _ = training_run_request(kind="segments", trigger=STAFF)
+    # Before the first order there is nothing to segment: the gate refuses.
+    import datetime as dt
+
+    early, _ = training_run_request(kind="segments", trigger=STAFF, cutoff=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+
+    early.refresh_from_db()
+    assert (early.status, early.is_active, early.gate_passed) == ("succeeded", False, False)
+    assert early.gate_reason == "No purchases before the cutoff: nothing to segment."
+    assert TrainingRun.objects.get(is_active=True).pk == good.pk
+
+
+def test_a_second_request_joins_the_unfinished_run(store, artifacts, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    from retailhub.celery import app
+
+    app.conf.task_always_eager = False
+    try:
+        with transaction.atomic():
+            # Inside one transaction nothing is sent before commit; we never commit here.
+            first, created_first = training_run_request(kind="segments", trigger=STAFF, enqueue=False)
+            second, created_second = training_run_request(kind="segments", trigger=STAFF, enqueue=False)
+            assert (created_first, created_second, second.pk) == (True, False, first.pk)
+            transaction.set_rollback(True)
+    finally:
+        app.conf.task_always_eager = True
+
+
+def test_two_simultaneous_requests_create_one_run(store):
+    results, barrier = [], threading.Barrier(2)
+
+    def request():
+        barrier.wait()
+        results.append(training_run_request(kind="segments", trigger=STAFF, enqueue=False))
+        connection.close()
+
+    threads = [threading.Thread(target=request) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(created for _, created in results) == [False, True]
+    assert len({run.pk for run, _ in results}) == 1
+    assert TrainingRun.objects.count() == 1
+
+
+def test_a_claimed_run_is_not_trained_twice(store, artifacts):
+    run, _ = training_run_request(kind="segments", trigger=STAFF, enqueue=False)
+    training_run_execute(run_id=run.pk)
+
+    again = training_run_execute(run_id=run.pk)
+
+    assert (again.status, again.attempts) == ("succeeded", 1)
+    assert CustomerRfm.objects.filter(run=run).count() == run.__class__.objects.get(pk=run.pk).metrics["customers"]
+
+
+def test_a_failed_run_leaves_no_rows_and_the_active_run_serving(store, artifacts, settings):
+    good, _ = training_run_request(kind="segments", trigger=STAFF)
+    served = list(customer_rfm_current().order_by("customer_id").values_list("customer_id", "segment"))
+    settings.TRAINERS = {**settings.TRAINERS, "segments": "tests.training_support.FailingRfmTrainer"}
+
+    bad, _ = training_run_request(kind="segments", trigger=STAFF)
+
+    bad.refresh_from_db()
+    assert bad.status == "failed"
+    assert bad.error.startswith("RuntimeError: disk full after ")
+    assert not CustomerRfm.objects.filter(run=bad).exists()
+    assert list(customer_rfm_current().order_by("customer_id").values_list("customer_id", "segment")) == served
+
+
+def test_cancelled_runs_stop_and_leave_nothing(store, artifacts, settings):
+    queued, _ = training_run_request(kind="segments", trigger=STAFF, enqueue=False)
+    assert training_run_cancel(run_id=queued.pk)
+    assert training_run_execute(run_id=queued.pk).status == "cancelled"
+
+    settings.TRAINERS = {**settings.TRAINERS, "segments": "tests.training_support.SlowRfmTrainer"}
+    running, _ = training_run_request(
+        kind="segments", trigger=STAFF, parameters={"fit_pause": 30}, cutoff=None, enqueue=False
+    )
+    timer = threading.Timer(0.5, lambda: (training_run_cancel(run_id=running.pk), connection.close()))
+    timer.start()
+    finished = training_run_execute(run_id=running.pk)
+    timer.join()
+
+    assert finished.status == "cancelled"
+    assert not CustomerRfm.objects.filter(run=running).exists()
+    assert not training_run_cancel(run_id=running.pk)  # already finished
+
+
+def test_pruning_keeps_the_newest_runs_and_never_the_active_one(store, artifacts):
+    runs = [training_run_request(kind="recommendations", trigger=STAFF)[0] for _ in range(3)]
+    training_run_activate(run_id=runs[0].pk)
+
+    pruned = training_runs_prune(kind="recommendations", keep=1)
+
+    assert pruned == 1  # runs[1]; runs[2] is the newest, runs[0] is active
+    states = {
+        r.pk: (r.results_pruned, PopularProduct.objects.filter(run=r).exists())
+        for r in TrainingRun.objects.filter(kind="recommendations")
+    }
+    assert states == {runs[0].pk: (False, True), runs[1].pk: (True, False), runs[2].pk: (False, True)}
+    with pytest.raises(ValueError, match="only a succeeded run with its results"):
+        training_run_activate(run_id=runs[1].pk)
+
+
+def test_unknown_kinds_are_refused_before_anything_is_written(db):
+    from apps.core.training.registry import UnknownKind
+
+    with pytest.raises(
+        UnknownKind, match="No trainer for 'forecasts'; kinds with a trainer: recommendations, segments"
+    ):
+        training_run_request(kind="forecasts", trigger=STAFF)
+    assert not TrainingRun.objects.exists()

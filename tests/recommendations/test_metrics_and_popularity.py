@@ -1,0 +1,56 @@
+"""Ranking metrics and popularity lists, checked against hand-computed values."""
+
+import pandas as pd
+import pytest
+
+from apps.recommendations.ml.metrics import hit_rate_at_k, ndcg_at_k, recall_at_k
+from apps.recommendations.ml.popularity import evaluate_lists, most_bought, most_bought_by_country
+
+
+def test_ndcg_of_one_hit_in_second_place():
+    # DCG = 1/log2(3); a perfect list of one relevant item has DCG 1.
+    assert ndcg_at_k([10, 20, 30], {20}) == pytest.approx(0.6309298, abs=1e-7)
+
+
+def test_ndcg_of_two_hits_against_the_ideal_order():
+    # (1 + 1/log2(4)) / (1 + 1/log2(3)) = 1.5 / 1.6309298
+    assert ndcg_at_k([10, 20, 30], {10, 30}) == pytest.approx(0.9197208, abs=1e-7)
+
+
+def test_cutoffs_and_empty_truth():
+    assert ndcg_at_k([1, 2, 3], {3}, k=2) == 0.0
+    assert ndcg_at_k([1, 2], set()) == 0.0
+    assert hit_rate_at_k([1, 2, 3], {3}, k=3) == 1.0
+    assert hit_rate_at_k([1, 2, 3], {3}, k=2) == 0.0
+    assert recall_at_k([1, 2, 3], {2, 99}) == 0.5
+
+
+EVENTS = pd.DataFrame(
+    [
+        (1, 7, "UK"),
+        (2, 7, "UK"),
+        (3, 7, "France"),
+        (1, 8, "UK"),
+        (2, 8, "UK"),
+        (4, 8, "UK"),
+        (1, 9, "UK"),
+        (1, 7, "UK"),
+    ],
+    columns=["customer_id", "product_id", "country"],
+)
+
+
+def test_most_bought_counts_distinct_customers_and_breaks_ties_by_id():
+    assert most_bought(EVENTS, limit=10) == [(7, 3), (8, 3), (9, 1)]
+    assert most_bought(EVENTS, limit=1) == [(7, 3)]
+
+
+def test_country_lists_only_for_countries_with_enough_customers():
+    assert most_bought_by_country(EVENTS, limit=2, min_customers=2) == {"UK": [(8, 3), (7, 2)]}
+
+
+def test_evaluation_averages_over_customers():
+    metrics = evaluate_lists({1: [7, 8], 2: [8, 7]}, {1: {7}, 2: {7}})
+
+    # Customer 1: hit first (1.0); customer 2: hit second (0.6309...).
+    assert metrics == {"customers": 2, "ndcg@10": 0.8155, "hit_rate@10": 1.0}
