@@ -34,6 +34,7 @@ lint: venv
 bench: venv
 	./scripts/services.sh
 	$(BIN)/python bench/import_orders.py
+	$(BIN)/python bench/worker_scaling.py
 
 services:
 	./scripts/services.sh

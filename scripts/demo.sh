@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make demo: migrate, load the order log, create the demo login, serve.
+# make demo: migrate, load the order log, create the demo login, train the models, serve.
 # SERVE=0 prepares everything and exits (for scripts). With DATABASE_URL and
 # CELERY_BROKER_URL set, a Celery worker and beat run beside the web server.
 set -euo pipefail
@@ -11,6 +11,8 @@ mkdir -p var
 $py manage.py migrate --noinput -v 0
 $py manage.py collectstatic --noinput -v 0
 $py manage.py demo_setup
+# Train every model kind once, here, so the back-office opens with results.
+$py manage.py retrain all --sync
 
 if [ "$serve" = "0" ]; then
   exit 0
