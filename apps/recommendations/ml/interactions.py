@@ -1,0 +1,50 @@
+"""Purchase events as a sparse customer x product matrix, with the index maps back to ids."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+
+@dataclass
+class Interactions:
+    matrix: sparse.csr_matrix  # customers x products, number of distinct orders with the product
+    customers: np.ndarray  # row -> customer id
+    products: np.ndarray  # column -> product id
+    last_bought: sparse.csr_matrix  # days before `as_of` of the latest purchase, +1 (0 = never)
+    countries: np.ndarray  # row -> the customer's latest country
+
+    @classmethod
+    def from_events(cls, events: pd.DataFrame, *, as_of) -> "Interactions":
+        """events: customer_id, product_id, order_id, placed_at, country."""
+        customers = np.array(sorted(events["customer_id"].unique()))
+        products = np.array(sorted(events["product_id"].unique()))
+        rows = np.searchsorted(customers, events["customer_id"].to_numpy())
+        cols = np.searchsorted(products, events["product_id"].to_numpy())
+        pairs = pd.DataFrame({"row": rows, "col": cols, "order": events["order_id"].to_numpy(),
+                              "at": events["placed_at"].to_numpy()})
+        grouped = pairs.groupby(["row", "col"])
+        counts = grouped["order"].nunique()
+        latest = grouped["at"].max()
+        index_rows = counts.index.get_level_values(0).to_numpy()
+        index_cols = counts.index.get_level_values(1).to_numpy()
+        shape = (len(customers), len(products))
+        matrix = sparse.csr_matrix((counts.to_numpy().astype(np.float32), (index_rows, index_cols)), shape=shape)
+        age_days = (pd.Timestamp(as_of) - pd.to_datetime(latest.to_numpy(), utc=True)).days.to_numpy()
+        last_bought = sparse.csr_matrix(((age_days + 1).astype(np.float32), (index_rows, index_cols)), shape=shape)
+        latest_country = events.sort_values("placed_at").groupby("customer_id")["country"].last()
+        return cls(matrix, customers, products, last_bought, latest_country.reindex(customers).to_numpy())
+
+    def rows_for(self, customer_ids) -> np.ndarray:
+        """Row of each customer, -1 for a customer with no history (cold start)."""
+        positions = np.searchsorted(self.customers, customer_ids)
+        positions = np.clip(positions, 0, len(self.customers) - 1)
+        known = self.customers[positions] == np.asarray(customer_ids)
+        return np.where(known, positions, -1)
+
+    @property
+    def binary(self) -> sparse.csr_matrix:
+        bought = self.matrix.copy()
+        bought.data[:] = 1.0
+        return bought
