@@ -5,7 +5,7 @@ TRAINERS_OVERRIDE; production code has no test hooks."""
 import time
 
 from apps.core.training.trainer import TrainingOutcome
-from apps.recommendations.training import PopularityTrainer
+from apps.recommendations.training import RecommendationsTrainer
 from apps.segments.models import CustomerRfm
 from apps.segments.training import RfmTrainer
 
@@ -46,7 +46,7 @@ class FailingRfmTrainer(RfmTrainer):
         raise RuntimeError(f"disk full after {CustomerRfm.objects.filter(run=run).count()} rows")
 
 
-class SlowPopularityTrainer(PopularityTrainer):
+class SlowRecommendationsTrainer(RecommendationsTrainer):
     def fit(self, *, cutoff, parameters, report) -> TrainingOutcome:
         outcome = super().fit(cutoff=cutoff, parameters=parameters, report=report)
         _pause(parameters.get("fit_pause", 0), report, 50, "Fitting slowly")

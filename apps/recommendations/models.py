@@ -2,6 +2,7 @@ from django.db import models
 
 from apps.catalogue.models import Product
 from apps.core.models import TrainingRun
+from apps.customers.models import Customer
 
 
 class PopularProduct(models.Model):
@@ -21,3 +22,67 @@ class PopularProduct(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country or 'all'} #{self.rank}"
+
+
+class TrendingProduct(models.Model):
+    """Products bought by many customers lately (decayed by age), of one training run."""
+
+    run = models.ForeignKey(TrainingRun, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField()
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+
+    class Meta:
+        ordering = ["run", "rank"]
+        constraints = [models.UniqueConstraint(fields=["run", "rank"], name="trending_product_run_rank")]
+
+    def __str__(self) -> str:
+        return f"trending #{self.rank}"
+
+
+class CustomerRecommendation(models.Model):
+    """One entry of a customer's "recommended for you" list, with why it is there."""
+
+    class Reason(models.TextChoices):
+        BOUGHT_BEFORE = "bought_before", "You bought this before"
+        BECAUSE_YOU_BOUGHT = "because_you_bought", "Because you bought"
+        POPULAR = "popular", "Popular"
+
+    run = models.ForeignKey(TrainingRun, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField()
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    reason = models.CharField(max_length=24, choices=Reason.choices)
+    # For "because you bought": the product of the customer's history it follows from.
+    because_of = models.ForeignKey(Product, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["run", "customer", "rank"]
+        constraints = [
+            # Serves the widget's read: one customer's list in one run, in rank order.
+            models.UniqueConstraint(fields=["run", "customer", "rank"], name="customer_rec_run_customer_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} #{self.rank}"
+
+
+class ProductAlsoBought(models.Model):
+    """Customers who bought `product` also bought `other` (co-purchase similarity)."""
+
+    run = models.ForeignKey(TrainingRun, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField()
+    other = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+
+    class Meta:
+        ordering = ["run", "product", "rank"]
+        constraints = [
+            # Serves "also bought" for one product in one run, in rank order.
+            models.UniqueConstraint(fields=["run", "product", "rank"], name="also_bought_run_product_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} -> {self.other_id}"

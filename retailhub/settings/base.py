@@ -218,7 +218,7 @@ CELERY_BEAT_SCHEDULE = {
 # --- Training platform
 # The trainer of each model kind; a kind absent here cannot be retrained yet.
 TRAINERS = {
-    "recommendations": "apps.recommendations.training.PopularityTrainer",
+    "recommendations": "apps.recommendations.training.RecommendationsTrainer",
     "segments": "apps.segments.training.RfmTrainer",
     **env.json("TRAINERS_OVERRIDE", default={}),
 }

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def store(tmp_path, transactional_db):
     """A small generated store, committed, so that worker processes see it too."""
-    order_log_import(path=write_sample_order_log(tmp_path / "store.csv", invoices=400, customers=60, skus=80))
+    order_log_import(path=write_sample_order_log(tmp_path / "store.csv", invoices=1500, customers=60, skus=80))
 
 
 @pytest.fixture

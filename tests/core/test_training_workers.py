@@ -19,7 +19,7 @@ STAFF = TrainingRun.Trigger.STAFF
 SLOW_TRAINERS = json.dumps(
     {
         "segments": "tests.training_support.SlowRfmTrainer",
-        "recommendations": "tests.training_support.SlowPopularityTrainer",
+        "recommendations": "tests.training_support.SlowRecommendationsTrainer",
     }
 )
 

@@ -54,3 +54,18 @@ def test_evaluation_averages_over_customers():
 
     # Customer 1: hit first (1.0); customer 2: hit second (0.6309...).
     assert metrics == {"customers": 2, "ndcg@10": 0.8155, "hit_rate@10": 1.0}
+
+
+def test_trending_decays_each_buyers_latest_purchase():
+    from apps.recommendations.ml.popularity import trending
+
+    events = pd.DataFrame(
+        [(1, 7, "2011-03-01"), (2, 7, "2011-02-15"), (1, 8, "2011-02-15"), (1, 8, "2011-01-01"), (3, 9, "2011-03-01")],
+        columns=["customer_id", "product_id", "placed_at"],
+    )
+    events["placed_at"] = pd.to_datetime(events["placed_at"], utc=True)
+
+    ranked = trending(events, as_of=pd.Timestamp("2011-03-01", tz="UTC"), half_life_days=14)
+
+    # 7: 1 + 2^-1 = 1.5; 9: 1; 8: customer 1's latest is 14 days old -> 0.5
+    assert ranked == [(7, 1.5), (9, 1.0), (8, 0.5)]

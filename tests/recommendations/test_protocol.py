@@ -8,11 +8,16 @@ from apps.recommendations.ml.protocol import evaluate, temporal_split
 EVENTS = pd.DataFrame(
     [
         # customer 1 buys 10, 11 before the split; 10 and 12 after
-        (1, 10, "2011-01-01"), (1, 11, "2011-01-02"), (1, 10, "2011-02-01"), (1, 12, "2011-02-02"),
+        (1, 10, "2011-01-01"),
+        (1, 11, "2011-01-02"),
+        (1, 10, "2011-02-01"),
+        (1, 12, "2011-02-02"),
         # customer 2 buys 11 before; 11 again after (nothing new)
-        (2, 11, "2011-01-03"), (2, 11, "2011-02-03"),
+        (2, 11, "2011-01-03"),
+        (2, 11, "2011-02-03"),
         # customer 3 buys only before; customer 4 only after: neither is a test customer
-        (3, 13, "2011-01-04"), (4, 10, "2011-02-04"),
+        (3, 13, "2011-01-04"),
+        (4, 10, "2011-02-04"),
     ],
     columns=["customer_id", "product_id", "placed_at"],
 )
@@ -37,8 +42,13 @@ def test_metrics_on_the_all_track():
 
     # Customer 1: hits at 1 and 3 -> (1 + 0.5) / (1 + 0.6309) = 0.9197; recall 1; hit 1.
     # Customer 2: no hit. Coverage: {12, 13, 10} over 3 training products.
-    assert metrics == {"customers": 2, "ndcg@10": pytest.approx(0.4599, abs=1e-4), "recall@20": 0.5,
-                       "hit_rate@10": 0.5, "coverage@10": 1.0}
+    assert metrics == {
+        "customers": 2,
+        "ndcg@10": pytest.approx(0.4599, abs=1e-4),
+        "recall@20": 0.5,
+        "hit_rate@10": 0.5,
+        "coverage@10": 1.0,
+    }
 
 
 def test_new_track_asks_for_lists_without_bought_products():

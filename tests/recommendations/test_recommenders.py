@@ -11,9 +11,14 @@ AS_OF = pd.Timestamp("2011-03-01", tz="UTC")
 # customer 1: products 10, 20 (20 twice); customer 2: 10, 30; customer 3: 20, 30, 40
 EVENTS = pd.DataFrame(
     [
-        (1, 100, 10, "2011-02-01", "UK"), (1, 100, 20, "2011-02-01", "UK"), (1, 101, 20, "2011-02-28", "UK"),
-        (2, 102, 10, "2011-01-01", "France"), (2, 102, 30, "2011-01-01", "France"),
-        (3, 103, 20, "2011-02-10", "UK"), (3, 103, 30, "2011-02-10", "UK"), (3, 104, 40, "2011-02-20", "UK"),
+        (1, 100, 10, "2011-02-01", "UK"),
+        (1, 100, 20, "2011-02-01", "UK"),
+        (1, 101, 20, "2011-02-28", "UK"),
+        (2, 102, 10, "2011-01-01", "France"),
+        (2, 102, 30, "2011-01-01", "France"),
+        (3, 103, 20, "2011-02-10", "UK"),
+        (3, 103, 30, "2011-02-10", "UK"),
+        (3, 104, 40, "2011-02-20", "UK"),
     ],
     columns=["customer_id", "order_id", "product_id", "placed_at", "country"],
 )
@@ -61,7 +66,7 @@ def test_item_knn_cosine_and_jaccard(data):
     assert cosine.sim[0, 1] == pytest.approx(0.5)
     assert jaccard.sim[0, 1] == pytest.approx(1 / 3)
     # 30 and 40 share one buyer; 40 has one buyer: cosine 1/sqrt(2) , Jaccard 1/2
-    assert cosine.sim[2, 3] == pytest.approx(2 ** -0.5)
+    assert cosine.sim[2, 3] == pytest.approx(2**-0.5)
     assert jaccard.sim[2, 3] == pytest.approx(0.5)
     # customer 2 (10, 30): 20 scores 0.5 + 0.5 = 1.0, 40 scores 0 + 0.7071
     assert recommend(cosine, [2], 2, exclude_bought=True) == [[20, 40]]
@@ -91,6 +96,7 @@ def test_blend_adds_row_normalised_scores(data):
     blend = Blend([(repurchase, 1.0), (popularity, 0.5)]).fit(data)
 
     expected = repurchase.score(np.array([1])) / repurchase.score(np.array([1])).max() + 0.5 * np.array(
-        [[1, 1, 1, 0.5]])
+        [[1, 1, 1, 0.5]]
+    )
     assert np.allclose(blend.score(np.array([1])), expected)
     assert blend.name == "blend(repurchase:1, popularity:0.5)"

@@ -22,8 +22,9 @@ class Interactions:
         products = np.array(sorted(events["product_id"].unique()))
         rows = np.searchsorted(customers, events["customer_id"].to_numpy())
         cols = np.searchsorted(products, events["product_id"].to_numpy())
-        pairs = pd.DataFrame({"row": rows, "col": cols, "order": events["order_id"].to_numpy(),
-                              "at": events["placed_at"].to_numpy()})
+        pairs = pd.DataFrame(
+            {"row": rows, "col": cols, "order": events["order_id"].to_numpy(), "at": events["placed_at"].to_numpy()}
+        )
         grouped = pairs.groupby(["row", "col"])
         counts = grouped["order"].nunique()
         latest = grouped["at"].max()

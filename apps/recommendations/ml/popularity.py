@@ -33,3 +33,15 @@ def evaluate_lists(lists_for: dict[int, list[int]], truth_for: dict[int, set], *
     ndcg = np.mean([ndcg_at_k(lists_for[c], truth_for[c], k) for c in customers])
     hits = np.mean([hit_rate_at_k(lists_for[c], truth_for[c], k) for c in customers])
     return {"customers": len(customers), f"ndcg@{k}": round(float(ndcg), 4), f"hit_rate@{k}": round(float(hits), 4)}
+
+
+def trending(events: pd.DataFrame, *, as_of, half_life_days: float = 14.0, limit: int = 50) -> list[tuple[int, float]]:
+    """Products by recently decayed buyers: each customer's latest purchase of a product
+    counts 2^(-age/half_life). (product_id, score), best first, ties by product id."""
+    if events.empty:
+        return []
+    latest = events.groupby(["product_id", "customer_id"])["placed_at"].max()
+    age_days = (pd.Timestamp(as_of) - latest).dt.total_seconds() / 86400.0
+    scores = np.exp2(-age_days.clip(lower=0) / half_life_days).groupby(level="product_id").sum()
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    return [(int(product), round(float(score), 6)) for product, score in ranked[:limit]]

@@ -46,16 +46,20 @@ def temporal_split(events: pd.DataFrame, *, split_at, until=None) -> Split:
     later = test.groupby("customer_id")["product_id"].agg(set)
     truth_all = {c: later[c] for c in customers}
     truth_new = {c: later[c] - bought[c] for c in customers if later[c] - bought[c]}
-    return Split(train=train, test=test, customers=customers, truth={"all": truth_all, "new": truth_new},
-                 catalogue=int(train["product_id"].nunique()))
+    return Split(
+        train=train,
+        test=test,
+        customers=customers,
+        truth={"all": truth_all, "new": truth_new},
+        catalogue=int(train["product_id"].nunique()),
+    )
 
 
 def evaluate(recommend: Recommend, split: Split, *, track: str, k: int = 10, recall_k: int = LIST_LENGTH) -> dict:
     truth = split.truth[track]
     customers = sorted(truth)
     if not customers:
-        return {"customers": 0, f"ndcg@{k}": 0.0, f"recall@{recall_k}": 0.0, f"hit_rate@{k}": 0.0,
-                f"coverage@{k}": 0.0}
+        return {"customers": 0, f"ndcg@{k}": 0.0, f"recall@{recall_k}": 0.0, f"hit_rate@{k}": 0.0, f"coverage@{k}": 0.0}
     lists = recommend(customers, max(k, recall_k), track == "new")
     ndcg = np.mean([ndcg_at_k(ranked, truth[c], k) for c, ranked in zip(customers, lists, strict=True)])
     recall = np.mean([recall_at_k(ranked, truth[c], recall_k) for c, ranked in zip(customers, lists, strict=True)])

@@ -156,8 +156,9 @@ class Blend(Recommender):
         return total
 
 
-def recommend(model: Recommender, customer_ids, k: int, *, exclude_bought: bool,
-              fallback: Recommender | None = None) -> list[list[int]]:
+def recommend(
+    model: Recommender, customer_ids, k: int, *, exclude_bought: bool, fallback: Recommender | None = None
+) -> list[list[int]]:
     """Ranked product ids per customer. Customers without history get the fallback's list
     (popularity); bought products are left out when asked."""
     data = model.data
@@ -165,7 +166,7 @@ def recommend(model: Recommender, customer_ids, k: int, *, exclude_bought: bool,
     fallback = fallback or Popularity().fit(data)
     lists: list[list[int]] = []
     for start in range(0, len(rows), BATCH):
-        batch = rows[start:start + BATCH]
+        batch = rows[start : start + BATCH]
         known = batch >= 0
         scores = np.empty((len(batch), len(data.products)))
         if known.any():

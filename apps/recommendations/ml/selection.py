@@ -1,0 +1,118 @@
+"""Choose each model family's hyperparameters on a validation split inside the training
+period, measure every family once on the test period, and pick the model to serve.
+
+validation: fit on events before `valid_start`, measure on [valid_start, split_at)
+test:       fit on events before `split_at`,    measure on [split_at, until)
+A family's score on a split is the mean NDCG@10 of the two tracks; the served model is the
+family with the best validation score, so the test period never steers a choice.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from apps.recommendations.ml.interactions import Interactions
+from apps.recommendations.ml.protocol import TRACKS, evaluate, temporal_split
+from apps.recommendations.ml.recommenders import Blend, Ease, ItemKNN, Popularity, Recommender, Repurchase, UserKNN
+from apps.recommendations.ml.recommenders import recommend as recommend_lists
+
+
+class NotEnoughHistory(ValueError):
+    """The validation or test weeks have no customer who also bought before them."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    family: str
+    name: str
+    build: Callable[[], Recommender]
+
+
+def base_candidates() -> list[Candidate]:
+    grid = [Candidate("popularity", "popularity", Popularity)]
+    grid += [Candidate("repurchase", f"repurchase(half_life={h})", lambda h=h: Repurchase(h)) for h in (30, 90, 365)]
+    grid += [Candidate("item_knn", f"item_knn({s})", lambda s=s: ItemKNN(s)) for s in ("cosine", "jaccard")]
+    grid += [Candidate("user_knn", f"user_knn(k={k})", lambda k=k: UserKNN(k)) for k in (20, 50, 100)]
+    grid += [Candidate("ease", f"ease(l2={l2})", lambda l2=l2: Ease(l2)) for l2 in (100, 200, 500)]
+    return grid
+
+
+def blend_candidates(repurchase: Candidate, ease: Candidate) -> list[Candidate]:
+    """Retail customers reorder: their own products plus EASE's new ones, in a few mixes."""
+    return [
+        Candidate(
+            "repurchase+ease",
+            f"{repurchase.name} + {weight} x {ease.name}",
+            lambda weight=weight: Blend([(repurchase.build(), 1.0), (ease.build(), weight)]),
+        )
+        for weight in (0.3, 1.0, 3.0)
+    ]
+
+
+@dataclass
+class FamilyResult:
+    family: str
+    chosen: Candidate
+    validation: dict
+    test: dict = field(default_factory=dict)
+    fit_seconds: float = 0.0
+
+    @property
+    def validation_score(self) -> float:
+        return sum(self.validation[t]["ndcg@10"] for t in TRACKS) / len(TRACKS)
+
+
+def measure(model: Recommender, split, fallback: Recommender) -> dict:
+    def recommend(customers, k, exclude_bought):
+        return recommend_lists(model, customers, k, exclude_bought=exclude_bought, fallback=fallback)
+
+    return {track: evaluate(recommend, split, track=track) for track in TRACKS}
+
+
+def select_and_test(events: pd.DataFrame, *, valid_start, split_at, until, report=None) -> list[FamilyResult]:
+    """Every family with its validation-chosen configuration and its test metrics."""
+    report = report or (lambda percent, message: None)
+    validation_split = temporal_split(events[events["placed_at"] < pd.Timestamp(split_at)], split_at=valid_start)
+    test_split = temporal_split(events, split_at=split_at, until=until)
+    for label, split, start in (("validation", validation_split, valid_start), ("test", test_split, split_at)):
+        if not split.truth["all"]:
+            raise NotEnoughHistory(
+                f"No customer bought both before and during the {label} weeks from {start:%Y-%m-%d}: "
+                "too little history to measure a model."
+            )
+    validation_data = Interactions.from_events(validation_split.train, as_of=valid_start)
+    validation_fallback = Popularity().fit(validation_data)
+
+    best: dict[str, tuple[Candidate, dict, float]] = {}
+
+    def try_candidates(candidates: list[Candidate]) -> None:
+        for candidate in candidates:
+            scores = measure(candidate.build().fit(validation_data), validation_split, validation_fallback)
+            mean = sum(scores[t]["ndcg@10"] for t in TRACKS) / len(TRACKS)
+            if candidate.family not in best or mean > best[candidate.family][2]:
+                best[candidate.family] = (candidate, scores, mean)
+
+    report(10, "Choosing hyperparameters on the validation weeks")
+    try_candidates(base_candidates())
+    try_candidates(blend_candidates(best["repurchase"][0], best["ease"][0]))
+
+    report(45, "Measuring every model on the test weeks")
+    test_data = Interactions.from_events(test_split.train, as_of=split_at)
+    test_fallback = Popularity().fit(test_data)
+    results = []
+    for family, (candidate, validation, _) in best.items():
+        started = time.perf_counter()
+        model = candidate.build().fit(test_data)
+        fit_seconds = time.perf_counter() - started
+        results.append(
+            FamilyResult(
+                family, candidate, validation, measure(model, test_split, test_fallback), round(fit_seconds, 3)
+            )
+        )
+    return results
+
+
+def served_family(results: list[FamilyResult]) -> FamilyResult:
+    return max(results, key=lambda result: (result.validation_score, result.family))
