@@ -77,8 +77,9 @@ class Order(models.Model):
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
     country = models.CharField(max_length=64, blank=True)
     currency = models.CharField(max_length=3, default=default_currency)
-    # Sum of quantity x unit price over the lines, exact (prices carry up to 3 decimals).
-    total_amount = models.DecimalField(max_digits=14, decimal_places=3, default=Decimal("0"))
+    # Sum of quantity x unit price over the lines, exact (prices carry up to 3 decimals);
+    # wide enough for the largest lines the importer and the API accept.
+    total_amount = models.DecimalField(max_digits=20, decimal_places=3, default=Decimal("0"))
     line_count = models.PositiveIntegerField(default=0)
     import_batch = models.ForeignKey(
         ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"

@@ -121,10 +121,6 @@ MEDIA_URL = "media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
-# Order logs at least this large are loaded with the order lines' foreign keys dropped
-# and validated once at the end (an exclusive lock on order lines until the import commits).
-IMPORT_BULK_MIN_BYTES = env.int("IMPORT_BULK_MIN_BYTES", default=4 * 1024 * 1024)
-
 # Where tests, the demo and benchmarks find the real data sets (never committed).
 RETAILHUB_SAMPLE_DATA = env.path("RETAILHUB_SAMPLE_DATA", default=BASE_DIR.parent / "shared" / "data")
 

@@ -210,3 +210,47 @@ def test_openapi_schema_documents_the_api(client):
     paths = response.json()["paths"]
     assert {"/api/v1/orders/", "/api/v1/orders/import/", "/api/v1/products/{id}/", "/api/v1/customers/"} <= set(paths)
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_order_lines_beyond_the_stored_range_are_400(store, api):
+    response = api.post(
+        "/api/v1/orders/",
+        {
+            "invoice_no": "W9",
+            "placed_at": "2011-01-05T10:00:00Z",
+            "lines": [{"sku": "85123A", "quantity": 3000000000, "unit_price": "99999999"}],
+        },
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "lines": {
+            "0": {
+                "quantity": ["Ensure this value is less than or equal to 1000000."],
+                "unit_price": ["Ensure this value is less than or equal to 9999999.999."],
+            }
+        }
+    }
+
+
+def test_a_lost_race_for_the_same_invoice_is_a_400_not_a_500(store, api, monkeypatch):
+    from apps.orders.api import views
+
+    real_create = views.order_create
+
+    def create_twice(**kwargs):
+        real_create(**kwargs)  # another request got there first
+        return real_create(**kwargs)
+
+    monkeypatch.setattr(views, "order_create", create_twice)
+    response = api.post(
+        "/api/v1/orders/",
+        {
+            "invoice_no": "W10",
+            "placed_at": "2011-01-05T10:00:00Z",
+            "lines": [{"sku": "85123A", "quantity": 1, "unit_price": "1"}],
+        },
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"invoice_no": ["An order 'W10' already exists for source 'api'."]}

@@ -141,3 +141,57 @@ def test_empty_file_and_unknown_path_fail_with_a_reason(tmp_path):
     assert order_log_import(path=empty).failure == "empty.csv: the file is empty"
     missing = order_log_import(path=tmp_path / "nope.csv")
     assert (missing.status, missing.failure) == (ImportBatch.Status.FAILED, f"{tmp_path / 'nope.csv'}: no such file")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_values_a_column_cannot_hold_are_rejected_by_line(write_order_log):
+    path = write_order_log(
+        [
+            ["536400", "22633", "HAND WARMER", "3000000000", "2010-12-05 10:00:00", "1.85", "13000", "United Kingdom"],
+            ["536401", "22633", "HAND WARMER", "1", "2010-12-05 10:00:00", "99999999", "13000", "United Kingdom"],
+            ["536402", "22633", "HAND\x00WARMER", "1", "2010-12-05 10:00:00", "1.85", "13000", "United Kingdom"],
+            GOOD,
+        ]
+    )
+
+    batch = order_log_import(path=path)
+
+    assert (batch.status, batch.rows_imported) == (ImportBatch.Status.SUCCEEDED, 1)
+    assert batch.errors == [
+        {"line": 2, "field": "Quantity", "reason": "'3000000000' is out of range (at most 1,000,000 units)"},
+        {"line": 3, "field": "UnitPrice", "reason": "'99999999' is out of range (below 10,000,000)"},
+        {"line": 4, "field": "Description", "reason": "contains a NUL character"},
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unclosed_quote_is_reported_with_the_lines_it_swallowed(write_order_log):
+    path = write_order_log(
+        [
+            GOOD,
+            b'536401,22633,"HAND WARMER,1,2010-12-05 10:00:00,1.85,13000,United Kingdom',
+            b"536402,22633,HAND WARMER,1,2010-12-05 10:00:00,1.85,13000,United Kingdom",
+            b"536403,22633,HAND WARMER,1,2010-12-05 10:00:00,1.85,13000,United Kingdom",
+            b"536404,22633,HAND WARMER,1,2010-12-05 10:00:00,1.85,13000,United Kingdom",
+        ]
+    )
+
+    batch = order_log_import(path=path)
+
+    assert (batch.status, batch.rows_imported, batch.rows_rejected) == (ImportBatch.Status.SUCCEEDED, 1, 1)
+    assert batch.errors == [
+        {"line": 3, "field": "columns", "reason": "a quoted field runs from line 3 to 6 (unclosed quote?)"},
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_excel_utf8_bom_before_online_retail_ii_headers(tmp_path):
+    path = tmp_path / "online_retail_ii.csv"
+    path.write_bytes(
+        "\ufeffInvoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
+        "489434,85048,15CM CHRISTMAS GLASS BALL 20 LIGHTS,12,12/1/2009 7:45,6.95,13085,United Kingdom\n".encode()
+    )
+
+    batch = order_log_import(path=path)
+
+    assert (batch.status, batch.rows_imported) == (ImportBatch.Status.SUCCEEDED, 1)

@@ -3,6 +3,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from apps.catalogue.models import Product
+from apps.orders.importing.rows import PRICE_LIMIT, QUANTITY_LIMIT
 from apps.orders.models import ImportBatch, Order, OrderLine
 from apps.orders.progress import import_progress_get
 
@@ -47,8 +48,10 @@ class OrderDetailSerializer(OrderSerializer):
 
 class NewOrderLineSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64)
-    quantity = serializers.IntegerField()
-    unit_price = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal("0"))
+    quantity = serializers.IntegerField(min_value=-QUANTITY_LIMIT, max_value=QUANTITY_LIMIT)
+    unit_price = serializers.DecimalField(
+        max_digits=12, decimal_places=3, min_value=Decimal("0"), max_value=PRICE_LIMIT - Decimal("0.001")
+    )
 
     def validate_quantity(self, value):
         if value == 0:

@@ -1,6 +1,8 @@
+from django.db import IntegrityError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -37,14 +39,18 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer = OrderCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        order = order_create(
-            source=data["source"],
-            invoice_no=data["invoice_no"],
-            placed_at=data["placed_at"],
-            customer_external_id=data["customer"],
-            country=data["country"],
-            lines=data["lines"],
-        )
+        try:
+            order = order_create(
+                source=data["source"],
+                invoice_no=data["invoice_no"],
+                placed_at=data["placed_at"],
+                customer_external_id=data["customer"],
+                country=data["country"],
+                lines=data["lines"],
+            )
+        except IntegrityError:  # the same invoice posted twice at once: the second loses the race
+            message = f"An order {data['invoice_no']!r} already exists for source {data['source']!r}."
+            raise ValidationError({"invoice_no": [message]}) from None
         return Response(OrderDetailSerializer(order).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ImportUploadSerializer, responses={202: ImportBatchSerializer})

@@ -5,7 +5,6 @@ the same chunk without a round trip per order.
 """
 
 import threading
-from contextlib import contextmanager
 
 from django.db import connection
 
@@ -126,37 +125,3 @@ def analyze(*models) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models))
-
-
-@contextmanager
-def foreign_keys_validated_in_one_pass(model):
-    """Drop `model`'s foreign keys for the block and add them back after it, inside the
-    caller's transaction.
-
-    PostgreSQL checks a foreign key with a trigger per inserted row (about 4 us each,
-    twice per order line); adding the key back validates all rows in one set-based join.
-    The price is an exclusive lock on the table until commit, so this is for large
-    loads only. If the block fails, the rollback restores the keys untouched. All of the
-    table's keys go: PostgreSQL refuses to alter a table with queued trigger events.
-    """
-    if connection.vendor != "postgresql":
-        yield
-        return
-    quote = connection.ops.quote_name
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
-            WHERE conrelid = %s::regclass AND contype = 'f'
-            ORDER BY conname
-            """,
-            [table],
-        )
-        keys = cursor.fetchall()
-        for name, _definition in keys:
-            cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
-    yield
-    with connection.cursor() as cursor:
-        for name, definition in keys:
-            cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")

@@ -8,7 +8,6 @@ of the latest row seen, so an older file never overwrites a newer one.
 """
 
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -24,7 +23,6 @@ from apps.orders.importing.bulk import (
     TableWriter,
     analyze,
     db_datetime,
-    foreign_keys_validated_in_one_pass,
     update_rows,
 )
 from apps.orders.importing.errors import RowError
@@ -135,12 +133,11 @@ class OrderLogImport:
     # --- the whole run -------------------------------------------------------------
     def run(self) -> ImportSummary:
         self._lock_source()
-        with self._foreign_key_checks():
-            try:
-                self._read_all_rows()
-            finally:
-                self.line_writer.wait()  # never leave a COPY running past the import
-            self._write_orders()
+        try:
+            self._read_all_rows()
+        finally:
+            self.line_writer.wait()  # never leave a COPY running past the import
+        self._write_orders()
         self.progress(90, "Linking cancellations and updating totals")
         self._finish_orders()
         self.progress(95, "Updating product names, prices and customer countries")
@@ -168,13 +165,6 @@ class OrderLogImport:
                 self._write_chunk(chunk)
                 chunk = []
         self._write_chunk(chunk)
-
-    def _foreign_key_checks(self):
-        """Large files are loaded with the order lines' foreign keys validated once at the
-        end instead of row by row (see foreign_keys_validated_in_one_pass)."""
-        if self.log.path.stat().st_size >= settings.IMPORT_BULK_MIN_BYTES:
-            return foreign_keys_validated_in_one_pass(OrderLine)
-        return nullcontext()
 
     def _lock_source(self) -> None:
         # Two imports of one source at once would race to create the same invoices.

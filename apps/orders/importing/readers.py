@@ -32,6 +32,8 @@ COLUMN_ALIASES = {"Invoice": "InvoiceNo", "Price": "UnitPrice", "Customer ID": "
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = b"PK\x03\x04"
 _BLOCK_SIZE = 1 << 20
+# A quoted field may hold a line break or two; a row spanning more lines is rejected.
+MAX_ROW_LINES = 3
 # Bytes that failed to decode become lone surrogates (surrogateescape).
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
 
@@ -81,8 +83,9 @@ def open_order_log(path: str | Path, *, encoding: str = "utf-8") -> OrderLog:
 
 
 def _column_positions(header: list, file_name: str) -> dict[str, int]:
-    names = [COLUMN_ALIASES.get(str(h).strip(), str(h).strip()) for h in header]
-    names = [n.lstrip("\ufeff") for n in names]
+    # A byte-order mark (Excel's "CSV UTF-8") sticks to the first name: drop it first.
+    stripped = [str(h).strip().lstrip("\ufeff") for h in header]
+    names = [COLUMN_ALIASES.get(name, name) for name in stripped]
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if missing:
         raise ImportFileError(
@@ -138,12 +141,24 @@ class _DecodedLines:
 def _csv_rows(reader, lines: _DecodedLines, width: int) -> Iterator[tuple[int, Row]]:
     undecodable = lines.undecodable
     previous_end = 1
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # e.g. a quote never closed runs into the field size limit
+            start, previous_end = previous_end + 1, reader.line_num
+            yield start, RowError(start, "columns", f"unreadable CSV from line {start} to {previous_end}: {exc}")
+            continue
         end = reader.line_num
         start, previous_end = previous_end + 1, end
         if not row:
             continue  # blank line
-        if undecodable and any(n in undecodable for n in range(start, end + 1)):
+        if end - start >= MAX_ROW_LINES:
+            # Order logs hold one row per line; a long span is a quote left open that
+            # swallowed the rows after it.
+            yield start, RowError(start, "columns", f"a quoted field runs from line {start} to {end} (unclosed quote?)")
+        elif undecodable and any(n in undecodable for n in range(start, end + 1)):
             yield start, RowError(start, "encoding", f"line is not valid {lines.encoding}")
         elif len(row) != width:
             yield start, RowError(start, "columns", f"expected {width} columns, found {len(row)}")

@@ -11,7 +11,10 @@ from zoneinfo import ZoneInfo
 
 # Prices carry up to 3 decimals in real logs (0.001 for some fees).
 PRICE_DECIMALS = 3
-PRICE_LIMIT = Decimal(10) ** 9
+# Bounds that keep any order's total inside its column (14 integer digits): a million
+# units at ten million each is far beyond a real order line.
+PRICE_LIMIT = Decimal(10) ** 7
+QUANTITY_LIMIT = 10**6
 # Slash dates are month first, as the UCI original writes them (12/1/2010 8:26).
 SLASH_DATE_FORMATS = ("%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%y %H:%M")
 
@@ -67,6 +70,8 @@ class RowParser:
             quantity = int(quantity_text)
         except ValueError:
             raise RowProblem("Quantity", f"{quantity_text!r} is not a whole number") from None
+        if not -QUANTITY_LIMIT <= quantity <= QUANTITY_LIMIT:
+            raise RowProblem("Quantity", f"{quantity_text!r} is out of range (at most {QUANTITY_LIMIT:,} units)")
         date_text = fields[i_date]
         placed_at = self._dates.get(date_text) or self._parse_date(date_text)
         price_text = fields[i_price]
@@ -77,15 +82,22 @@ class RowParser:
         customer_id = self._customers.get(customer_text)
         if customer_id is None:
             customer_id = self._parse_customer(customer_text)
+        description = fields[i_desc].strip()
+        country = fields[i_country].strip()
+        if "\x00" in invoice_no + sku + description + country:  # PostgreSQL text cannot hold NUL
+            for name, value in (("InvoiceNo", invoice_no), ("StockCode", sku), ("Description", description)):
+                if "\x00" in value:
+                    raise RowProblem(name, "contains a NUL character")
+            raise RowProblem("Country", "contains a NUL character")
         return ParsedRow(
             invoice_no,
             sku,
-            fields[i_desc].strip(),
+            description,
             quantity,
             placed_at,
             unit_price,
             customer_id,
-            fields[i_country].strip(),
+            country,
         )
 
     def _parse_date(self, text: str) -> dt.datetime:
@@ -116,7 +128,7 @@ class RowParser:
         except InvalidOperation:
             raise RowProblem("UnitPrice", f"{text!r} is not a number") from None
         if not value.is_finite() or abs(value) >= PRICE_LIMIT:
-            raise RowProblem("UnitPrice", f"{text!r} is out of range")
+            raise RowProblem("UnitPrice", f"{text!r} is out of range (below {PRICE_LIMIT:,})")
         rounded = value.quantize(Decimal(1).scaleb(-PRICE_DECIMALS))
         if rounded != value:
             raise RowProblem("UnitPrice", f"{text!r} has more than {PRICE_DECIMALS} decimals")
@@ -126,6 +138,8 @@ class RowParser:
     def _parse_customer(self, text: str) -> str:
         """Customer ids as the source system knows them: 17850.0 (a float export) is 17850."""
         value = text.strip()
+        if "\x00" in value:
+            raise RowProblem("CustomerID", "contains a NUL character")
         if value.endswith(".0") and value[:-2].isdigit():
             value = value[:-2]
         if len(value) > 64:
