@@ -39,7 +39,12 @@ class SlowRfmTrainer(RfmTrainer):
 
 
 class FailingRfmTrainer(RfmTrainer):
-    """Writes its rows, then fails: the rows must not survive."""
+    """Saves a model file and writes its rows, then fails: neither must survive."""
+
+    def fit(self, *, cutoff, parameters, report) -> TrainingOutcome:
+        outcome = super().fit(cutoff=cutoff, parameters=parameters, report=report)
+        outcome.artifact = {"weights": [1, 2, 3]}
+        return outcome
 
     def publish(self, *, run, outcome) -> None:
         super().publish(run=run, outcome=outcome)
@@ -51,3 +56,18 @@ class SlowRecommendationsTrainer(RecommendationsTrainer):
         outcome = super().fit(cutoff=cutoff, parameters=parameters, report=report)
         _pause(parameters.get("fit_pause", 0), report, 50, "Fitting slowly")
         return outcome
+
+
+class FlakyDatabaseTrainer(RfmTrainer):
+    """The database blinks during fit."""
+
+    def fit(self, *, cutoff, parameters, report) -> TrainingOutcome:
+        from django.db import OperationalError
+
+        report(10, "About to lose the connection")
+        raise OperationalError("server closed the connection unexpectedly")
+
+
+class InterruptedTrainer(RfmTrainer):
+    def fit(self, *, cutoff, parameters, report) -> TrainingOutcome:
+        raise KeyboardInterrupt

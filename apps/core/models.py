@@ -1,3 +1,5 @@
+import datetime
+
 from django.db import models
 from rest_framework_api_key.models import AbstractAPIKey
 
@@ -58,6 +60,8 @@ class TrainingRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     duration_seconds = models.FloatField(null=True, blank=True)
+    # Last sign of life of the attempt (claim or progress report); a silent run is reaped.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     worker_host = models.CharField(max_length=200, blank=True)
     # Deliveries of the training task that claimed the run; a worker lost mid-run leads to another.
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -103,4 +107,5 @@ class TrainingRun(models.Model):
 
     @staticmethod
     def key_for_cutoff(cutoff) -> str:
-        return cutoff.isoformat() if cutoff else "latest"
+        """The same instant gives the same key whatever time zone the caller wrote it in."""
+        return cutoff.astimezone(datetime.UTC).isoformat() if cutoff else "latest"

@@ -150,6 +150,12 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema describes the API to those who may call it: staff and integrations.
+    "SERVE_PERMISSIONS": ["apps.core.api.permissions.StaffOrIntegrationKey"],
+    "SERVE_AUTHENTICATION": [
+        "apps.core.api.authentication.IntegrationKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     # Self-hosted Swagger UI assets: the docs work behind a firewall.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -205,6 +211,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.retrain_all",
         "schedule": crontab(hour=2, minute=30),
     },
+    "expire-stale-training-runs": {
+        "task": "core.expire_stale_training_runs",
+        "schedule": crontab(minute=45),
+    },
     "expire-stale-import-batches": {
         "task": "orders.expire_stale_import_batches",
         "schedule": crontab(minute=15),
@@ -221,6 +231,8 @@ TRAINERS = {
 TRAINING_ARTIFACT_DIR = env.path("TRAINING_ARTIFACT_DIR", default=VAR_DIR / "artifacts")
 TRAINING_KEEP_RUNS = env.int("TRAINING_KEEP_RUNS", default=5)
 TRAINING_MAX_ATTEMPTS = env.int("TRAINING_MAX_ATTEMPTS", default=3)
+# A run still queued after this long lost its message: it is failed so requests stop joining it.
+TRAINING_QUEUED_EXPIRY = env.int("TRAINING_QUEUED_EXPIRY", default=6 * 60 * 60)
 # PyTorch models: "auto" takes a GPU when one is present.
 TRAINING_TORCH_DEVICE = env("TRAINING_TORCH_DEVICE", default="auto")
 

@@ -203,13 +203,16 @@ def test_bulk_ingest_without_file_is_400(client, api_keys):
 
 
 @pytest.mark.django_db
-def test_openapi_schema_documents_the_api(client):
-    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+def test_openapi_schema_documents_the_api_to_staff_and_integrations(client, api_keys):
+    assert client.get("/api/schema/").status_code == 401
+    response = client.get(
+        "/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json", HTTP_X_API_KEY=api_keys["read"]
+    )
 
     assert response.status_code == 200
     paths = response.json()["paths"]
     assert {"/api/v1/orders/", "/api/v1/orders/import/", "/api/v1/products/{id}/", "/api/v1/customers/"} <= set(paths)
-    assert client.get("/api/docs/").status_code == 200
+    assert client.get("/api/docs/", HTTP_X_API_KEY=api_keys["read"]).status_code == 200
 
 
 def test_order_lines_beyond_the_stored_range_are_400(store, api):

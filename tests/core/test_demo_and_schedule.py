@@ -33,5 +33,10 @@ def test_every_scheduled_task_is_registered():
     app.loader.import_default_modules()
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
-    assert scheduled == {"core.record_worker_heartbeat", "core.retrain_all", "orders.expire_stale_import_batches"}
+    assert scheduled == {
+        "core.record_worker_heartbeat",
+        "core.retrain_all",
+        "core.expire_stale_training_runs",
+        "orders.expire_stale_import_batches",
+    }
     assert scheduled <= set(app.tasks)

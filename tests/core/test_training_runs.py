@@ -117,7 +117,7 @@ def test_a_claimed_run_is_not_trained_twice(store, artifacts):
     assert CustomerRfm.objects.filter(run=run).count() == run.__class__.objects.get(pk=run.pk).metrics["customers"]
 
 
-def test_a_failed_run_leaves_no_rows_and_the_active_run_serving(store, artifacts, settings):
+def test_a_failed_run_leaves_no_rows_no_file_and_the_active_run_serving(store, artifacts, settings):
     good, _ = training_run_request(kind="segments", trigger=STAFF)
     served = list(customer_rfm_current().order_by("customer_id").values_list("customer_id", "segment"))
     settings.TRAINERS = {**settings.TRAINERS, "segments": "tests.training_support.FailingRfmTrainer"}
@@ -128,6 +128,7 @@ def test_a_failed_run_leaves_no_rows_and_the_active_run_serving(store, artifacts
     assert bad.status == "failed"
     assert bad.error.startswith("RuntimeError: disk full after ")
     assert not CustomerRfm.objects.filter(run=bad).exists()
+    assert not (artifacts / "segments" / str(bad.pk)).exists()
     assert list(customer_rfm_current().order_by("customer_id").values_list("customer_id", "segment")) == served
 
 
@@ -174,3 +175,92 @@ def test_unknown_kinds_are_refused_before_anything_is_written(db):
     ):
         training_run_request(kind="forecasts", trigger=STAFF)
     assert not TrainingRun.objects.exists()
+
+
+def test_a_transient_error_keeps_the_run_for_the_retry_and_attempts_are_bounded(store, artifacts, settings):
+    from django.db import OperationalError
+
+    settings.TRAINERS = {**settings.TRAINERS, "segments": "tests.training_support.FlakyDatabaseTrainer"}
+    settings.TRAINING_MAX_ATTEMPTS = 2
+    run, _ = training_run_request(kind="segments", trigger=STAFF, enqueue=False)
+
+    for attempt in (1, 2):
+        with pytest.raises(OperationalError):
+            training_run_execute(run_id=run.pk)
+        run.refresh_from_db()
+        assert (run.status, run.attempts) == ("running", attempt)
+
+    final = training_run_execute(run_id=run.pk)  # a third delivery: attempts used up
+    assert (final.status, final.error) == ("failed", "The worker was lost 2 times; giving up.")
+    joined, created = training_run_request(kind="segments", trigger=STAFF, enqueue=False)
+    assert created  # a failed run is not joined
+
+
+def test_retries_given_up_by_the_task_fail_the_run(store):
+    from apps.core.tasks import train_run
+
+    run, _ = training_run_request(kind="segments", trigger=STAFF, enqueue=False)
+    train_run.on_failure(TimeoutError("broker gone"), "task-id", (run.pk,), {}, None)
+
+    run.refresh_from_db()
+    assert (run.status, run.error) == ("failed", "Gave up after retries: TimeoutError: broker gone")
+
+
+def test_an_interrupted_run_does_not_stay_running(store, artifacts, settings):
+    settings.TRAINERS = {**settings.TRAINERS, "segments": "tests.training_support.InterruptedTrainer"}
+    run, _ = training_run_request(kind="segments", trigger=STAFF, enqueue=False)
+
+    with pytest.raises(KeyboardInterrupt):
+        training_run_execute(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert (run.status, run.error) == ("failed", "Interrupted before it finished.")
+
+
+def test_silent_and_forgotten_runs_are_expired_so_requests_stop_joining_them(store, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from apps.core.training.services import training_runs_expire_stale
+
+    settings.TRAINING_TIME_LIMIT, settings.TRAINING_QUEUED_EXPIRY = 600, 3600
+    now = timezone.now()
+    silent = TrainingRun.objects.create(
+        kind="segments", status="running", cutoff_key="a", heartbeat_at=now - dt.timedelta(minutes=20)
+    )
+    busy = TrainingRun.objects.create(
+        kind="segments", status="running", cutoff_key="b", heartbeat_at=now - dt.timedelta(minutes=5)
+    )
+    forgotten = TrainingRun.objects.create(kind="recommendations", status="queued", cutoff_key="latest")
+    TrainingRun.objects.filter(pk=forgotten.pk).update(created_at=now - dt.timedelta(hours=2))
+
+    assert training_runs_expire_stale() == 2
+
+    states = dict(TrainingRun.objects.values_list("id", "status"))
+    assert states == {silent.pk: "failed", busy.pk: "running", forgotten.pk: "failed"}
+    assert TrainingRun.objects.get(pk=forgotten.pk).error.startswith("No worker took the run (queued since ")
+    assert training_run_request(kind="recommendations", trigger=STAFF, enqueue=False)[1] is True
+
+
+def test_the_same_cutoff_in_another_time_zone_joins_the_same_run(db):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    utc = dt.datetime(2011, 7, 1, 12, 0, tzinfo=dt.UTC)
+    london = utc.astimezone(ZoneInfo("Europe/London"))  # 13:00+01:00
+
+    first, _ = training_run_request(kind="segments", trigger=STAFF, cutoff=utc, enqueue=False)
+    second, created = training_run_request(kind="segments", trigger=STAFF, cutoff=london, enqueue=False)
+
+    assert (created, second.pk) == (False, first.pk)
+
+
+def test_a_cancelled_run_stays_cancelled_when_it_then_fails(db):
+    from apps.core.training.services import training_run_fail
+
+    run = TrainingRun.objects.create(kind="segments", status="running", cutoff_key="c")
+    training_run_cancel(run_id=run.pk)
+
+    assert not training_run_fail(run_id=run.pk, error="late failure")
+    assert TrainingRun.objects.get(pk=run.pk).status == "cancelled"

@@ -8,6 +8,7 @@ gate, active. Readers only read the active run, so they never see a mixture.
 
 import logging
 import time
+from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -60,15 +61,17 @@ def training_run_request(
 
 def training_run_execute(*, run_id: int, hostname: str = "", on_progress=None) -> TrainingRun:
     """Claim and train the run. A delivery that finds the run already running means the
-    previous attempt's worker died (a live one would still hold the message), so it takes
-    over, up to TRAINING_MAX_ATTEMPTS attempts."""
+    previous attempt is gone (its worker died, or a transient error asked for a retry: a
+    live attempt still holds the message), so it takes over, up to TRAINING_MAX_ATTEMPTS."""
+    now = timezone.now()
     claimed = (
         TrainingRun.objects.filter(pk=run_id, attempts__lt=settings.TRAINING_MAX_ATTEMPTS)
         .filter(Q(status=TrainingRun.Status.QUEUED) | Q(status=TrainingRun.Status.RUNNING))
         .update(
             status=TrainingRun.Status.RUNNING,
             attempts=F("attempts") + 1,
-            started_at=timezone.now(),
+            started_at=now,
+            heartbeat_at=now,
             worker_host=hostname[:200],
             progress=0,
             progress_message="Starting",
@@ -78,8 +81,8 @@ def training_run_execute(*, run_id: int, hostname: str = "", on_progress=None) -
     run = TrainingRun.objects.get(pk=run_id)
     if not claimed:
         if run.status == TrainingRun.Status.RUNNING:
-            _discard_quietly(trainer_for(run.kind), run.pk)
-            _fail(run, f"The worker was lost {run.attempts} times; giving up.", run.started_at)
+            _discard_quietly(trainer_for(run.kind), run)
+            training_run_fail(run_id=run.pk, error=f"The worker was lost {run.attempts} times; giving up.")
             run.refresh_from_db()
         return run
 
@@ -95,23 +98,31 @@ def training_run_execute(*, run_id: int, hostname: str = "", on_progress=None) -
         trainer.publish(run=run, outcome=outcome)
         _succeed(run, outcome, started)
     except TrainingCancelled:
-        trainer.discard(run_id=run.pk)
+        _discard_quietly(trainer, run)
     except SoftTimeLimitExceeded:
-        trainer.discard(run_id=run.pk)
+        _discard_quietly(trainer, run)
         # The limit in force travels with the task message; say how long the run had.
         elapsed = time.monotonic() - started
-        _fail(run, f"Stopped: the run exceeded its soft time limit (after {elapsed:.0f} s).", started)
+        training_run_fail(
+            run_id=run.pk,
+            error=f"Stopped: the run exceeded its soft time limit (after {elapsed:.0f} s).",
+            duration=elapsed,
+        )
     except TRANSIENT_ERRORS:
-        # Hand the run back to the queue; the task retries with backoff.
-        _discard_quietly(trainer, run.pk)
+        # The run stays claimed; the task's retry (with backoff) takes it over as the next attempt.
+        _discard_quietly(trainer, run)
         TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.RUNNING).update(
-            status=TrainingRun.Status.QUEUED, progress_message="Waiting to retry after a transient error"
+            progress_message="Waiting to retry after a transient error"
         )
         raise
     except Exception as exc:
         logger.exception("Training run %s failed", run.pk)
-        _discard_quietly(trainer, run.pk)
-        _fail(run, f"{type(exc).__name__}: {exc}", started)
+        _discard_quietly(trainer, run)
+        training_run_fail(run_id=run.pk, error=f"{type(exc).__name__}: {exc}", duration=time.monotonic() - started)
+    except BaseException:  # interrupted (Ctrl-C on `retrain --sync`, shutdown): never leave it running
+        _discard_quietly(trainer, run)
+        training_run_fail(run_id=run.pk, error="Interrupted before it finished.", duration=time.monotonic() - started)
+        raise
     run.refresh_from_db()
     if run.status == TrainingRun.Status.SUCCEEDED:
         training_runs_prune(kind=run.kind)
@@ -123,7 +134,7 @@ def _progress_reporter(run_id: int, on_progress=None):
         if on_progress:
             on_progress(percent, message)
         still_running = TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.RUNNING).update(
-            progress=max(0, min(99, int(percent))), progress_message=message[:200]
+            progress=max(0, min(99, int(percent))), progress_message=message[:200], heartbeat_at=timezone.now()
         )
         if not still_running:
             raise TrainingCancelled()
@@ -153,22 +164,26 @@ def _succeed(run: TrainingRun, outcome, started: float) -> None:
         current.save()
 
 
-def _fail(run: TrainingRun, error: str, started) -> None:
-    duration = round(time.monotonic() - started, 3) if isinstance(started, float) else None
-    TrainingRun.objects.filter(pk=run.pk).update(
-        status=TrainingRun.Status.FAILED,
-        error=error,
-        finished_at=timezone.now(),
-        duration_seconds=duration,
-        progress_message="Failed",
+def training_run_fail(*, run_id: int, error: str, duration: float | None = None) -> bool:
+    """Mark an unfinished run failed; a run already finished (or cancelled) keeps its status."""
+    return bool(
+        TrainingRun.objects.filter(pk=run_id, status__in=TrainingRun.UNFINISHED).update(
+            status=TrainingRun.Status.FAILED,
+            error=error,
+            finished_at=timezone.now(),
+            duration_seconds=round(duration, 3) if duration is not None else None,
+            progress_message="Failed",
+        )
     )
 
 
-def _discard_quietly(trainer, run_id: int) -> None:
+def _discard_quietly(trainer, run: TrainingRun) -> None:
+    """Remove a run's rows and artifact after it stopped without succeeding."""
     try:
-        trainer.discard(run_id=run_id)
+        trainer.discard(run_id=run.pk)
     except Exception:  # the database may be what failed; the next attempt discards again
-        logger.warning("Could not discard the rows of training run %s", run_id, exc_info=True)
+        logger.warning("Could not discard the rows of training run %s", run.pk, exc_info=True)
+    artifact_delete(run.artifact_path)
 
 
 def training_run_activate(*, run_id: int) -> TrainingRun:
@@ -199,12 +214,44 @@ def training_runs_prune(*, kind: str, keep: int | None = None) -> int:
     active run is never touched. The run records stay, for history."""
     keep = settings.TRAINING_KEEP_RUNS if keep is None else keep
     succeeded = TrainingRun.objects.filter(kind=kind, status=TrainingRun.Status.SUCCEEDED, results_pruned=False)
-    old = [run for run in succeeded.order_by("-created_at", "-id")[keep:] if not run.is_active]
-    if not old:
-        return 0
+    candidates = list(succeeded.order_by("-created_at", "-id").values_list("id", flat=True)[keep:])
     trainer = trainer_for(kind)
-    for run in old:
-        trainer.discard(run_id=run.pk)
+    pruned = 0
+    for run_id in candidates:
+        with transaction.atomic():
+            # Under the kind's lock, as activation takes it: a run activated meanwhile is skipped.
+            list(TrainingRun.objects.select_for_update().filter(kind=kind).values_list("id", flat=True))
+            marked = TrainingRun.objects.filter(pk=run_id, is_active=False, results_pruned=False).update(
+                results_pruned=True
+            )
+            if not marked:
+                continue
+            run = TrainingRun.objects.get(pk=run_id)
+            trainer.discard(run_id=run_id)
+            TrainingRun.objects.filter(pk=run_id).update(artifact_path="")
         artifact_delete(run.artifact_path)
-        TrainingRun.objects.filter(pk=run.pk, is_active=False).update(artifact_path="", results_pruned=True)
-    return len(old)
+        pruned += 1
+    return pruned
+
+
+def training_runs_expire_stale() -> int:
+    """Fail runs nobody is working on: running with no progress for longer than the hard
+    time limit (their worker was killed, or `retrain --sync` was), or queued for longer than
+    TRAINING_QUEUED_EXPIRY (their message was lost). Otherwise they would block every later
+    request for the same kind and cutoff, which joins them."""
+    now = timezone.now()
+    silent = now - timedelta(seconds=settings.TRAINING_TIME_LIMIT + 300)
+    stale_running = TrainingRun.objects.filter(status=TrainingRun.Status.RUNNING, heartbeat_at__lt=silent)
+    expired = 0
+    for run in stale_running:
+        _discard_quietly(trainer_for(run.kind), run)
+        expired += training_run_fail(
+            run_id=run.pk,
+            error=f"The worker stopped without finishing (no progress since {run.heartbeat_at:%Y-%m-%d %H:%M}).",
+        )
+    forgotten = now - timedelta(seconds=settings.TRAINING_QUEUED_EXPIRY)
+    for run in TrainingRun.objects.filter(status=TrainingRun.Status.QUEUED, created_at__lt=forgotten):
+        expired += training_run_fail(
+            run_id=run.pk, error=f"No worker took the run (queued since {run.created_at:%Y-%m-%d %H:%M})."
+        )
+    return expired
