@@ -33,8 +33,10 @@ lint: venv
 
 bench: venv
 	./scripts/services.sh
+	$(BIN)/pip install --quiet -r requirements-bench.txt
 	$(BIN)/python bench/import_orders.py
 	$(BIN)/python bench/worker_scaling.py
+	$(BIN)/python bench/recommendations.py
 
 services:
 	./scripts/services.sh
