@@ -1,9 +1,11 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from apps.catalogue.api.views import CategoryViewSet, ProductViewSet
 from apps.core.api.views import TrainingRunViewSet
 from apps.customers.api.views import CustomerViewSet
 from apps.orders.api.views import ImportBatchViewSet, OrderViewSet
+from apps.recommendations.api.views import CustomerRecommendationsView, SimilarProductsView
 
 router = DefaultRouter()
 router.register("categories", CategoryViewSet)
@@ -13,4 +15,12 @@ router.register("orders", OrderViewSet)
 router.register("import-batches", ImportBatchViewSet)
 router.register("training-runs", TrainingRunViewSet)
 
-urlpatterns = router.urls
+urlpatterns = [
+    path(
+        "recommendations/customers/<str:external_id>/",
+        CustomerRecommendationsView.as_view(),
+        name="customer-recommendations",
+    ),
+    path("recommendations/products/<str:sku>/similar/", SimilarProductsView.as_view(), name="similar-products"),
+    *router.urls,
+]

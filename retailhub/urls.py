@@ -5,11 +5,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from health_check.views import HealthCheckView
 
 from apps.core.health import HEALTH_CHECKS
+from apps.recommendations import storefront
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("retailhub.api_urls")),
+    path("api/widget/v1/", include("apps.recommendations.widget.urls")),
+    path("storefront/", storefront.home, name="storefront"),
+    path("storefront/products/<str:sku>/", storefront.product, name="storefront-product"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", HealthCheckView.as_view(checks=HEALTH_CHECKS), name="healthz"),

@@ -40,6 +40,7 @@ class Product(models.Model):
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.MERCHANDISE)
     price = models.DecimalField(max_digits=12, decimal_places=3, default=0)
+    image_url = models.URLField(max_length=500, blank=True)
     currency = models.CharField(max_length=3, default=default_currency)
     is_active = models.BooleanField(default=True)
     # None means stock is not tracked for this product (the order logs carry no stock).

@@ -3,7 +3,7 @@ import json
 from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 from rest_framework_api_key.admin import APIKeyModelAdmin
 
@@ -101,15 +101,45 @@ class TrainingRunAdmin(admin.ModelAdmin):
     @admin.display(description="metric")
     def headline_metric(self, run):
         metrics = run.metrics or {}
-        if "popularity" in metrics:
-            return f"NDCG@10 {metrics['popularity'].get('ndcg@10')}"
+        models = metrics.get("models", {})
+        if metrics.get("served") in models and "popularity" in models:
+            served, popular = models[metrics["served"]]["test"], models["popularity"]["test"]
+            return (
+                f"NDCG@10 all {served['all']['ndcg@10']} / new {served['new']['ndcg@10']} "
+                f"(popularity {popular['all']['ndcg@10']} / {popular['new']['ndcg@10']})"
+            )
         if "customers" in metrics:
             return f"{metrics['customers']:,} customers"
         return "-"
 
     @admin.display(description="metrics")
     def metrics_pretty(self, run):
-        return format_html("<pre>{}</pre>", json.dumps(run.metrics, indent=2, sort_keys=True))
+        models = (run.metrics or {}).get("models")
+        table = ""
+        if models:
+            # Every model of the run side by side with the popularity baseline, on the test weeks.
+            rows = format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        family,
+                        m["model"],
+                        m["test"]["all"]["ndcg@10"],
+                        m["test"]["new"]["ndcg@10"],
+                        m["test"]["all"]["recall@20"],
+                        m["test"]["all"]["coverage@10"],
+                        m["fit_seconds"],
+                    )
+                    for family, m in models.items()
+                ),
+            )
+            table = format_html(
+                "<table><thead><tr><th>family</th><th>model</th><th>NDCG@10 all</th><th>NDCG@10 new</th>"
+                "<th>Recall@20 all</th><th>coverage@10</th><th>fit s</th></tr></thead><tbody>{}</tbody></table>",
+                rows,
+            )
+        return format_html("{}<pre>{}</pre>", table, json.dumps(run.metrics, indent=2, sort_keys=True))
 
     @admin.display(description="parameters")
     def parameters_pretty(self, run):

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.catalogue.models import Product
+from apps.catalogue.signals import catalogue_changed
 from apps.customers.models import Customer
 from apps.orders.importing.errors import ImportFileError
 from apps.orders.importing.pipeline import OrderLogImport, link_cancellations
@@ -83,6 +84,7 @@ def import_batch_run(
                 setattr(batch, name, getattr(summary, name))
             batch.errors = [error.as_dict() for error in summary.errors]
             _finish(batch, ImportBatch.Status.SUCCEEDED, started)
+        catalogue_changed()  # names and prices may have moved: storefront caches start afresh
         # The commit itself (deferred foreign-key checks) is part of the import's time.
         batch.duration_seconds = round(time.monotonic() - started, 3)
         ImportBatch.objects.filter(pk=batch.pk).update(duration_seconds=batch.duration_seconds)

@@ -86,3 +86,32 @@ class ProductAlsoBought(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id} -> {self.other_id}"
+
+
+class WidgetEvent(models.Model):
+    """An impression or a click reported by the storefront widget's beacon."""
+
+    class Kind(models.TextChoices):
+        IMPRESSION = "impression", "Impression"
+        CLICK = "click", "Click"
+
+    run = models.ForeignKey(TrainingRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    list_name = models.CharField(max_length=16)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    # A random id the widget keeps for the visit; never a customer id.
+    session = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "widget performance"
+        verbose_name_plural = "widget performance"
+        indexes = [
+            # Click-through rate per run and list (the admin's performance page).
+            models.Index(fields=["run", "list_name", "kind"], name="widget_event_ctr_idx"),
+            # A visit's recent clicks, to lift related products in its next list.
+            models.Index(fields=["session", "kind", "created_at"], name="widget_event_session_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.list_name} {self.product_id}"

@@ -221,6 +221,15 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Storefront widget
+# The storefront's server signs shopper tokens with this secret (see apps/recommendations/tokens.py).
+WIDGET_SIGNING_SECRET = env("WIDGET_SIGNING_SECRET", default="widget-" + SECRET_KEY)
+WIDGET_TOKEN_TTL_SECONDS = env.int("WIDGET_TOKEN_TTL_SECONDS", default=24 * 60 * 60)
+# Where a product card links to on the storefront; {sku} is replaced.
+STOREFRONT_PRODUCT_URL = env("STOREFRONT_PRODUCT_URL", default="/storefront/products/{sku}/")
+WIDGET_RATE = env("WIDGET_RATE", default="600/minute")
+WIDGET_EVENTS_RATE = env("WIDGET_EVENTS_RATE", default="300/minute")
+
 # --- Training platform
 # The trainer of each model kind; a kind absent here cannot be retrained yet.
 TRAINERS = {

@@ -6,6 +6,7 @@ from retailhub.settings.base import env
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")  # no default: refuse to start without one
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+WIDGET_SIGNING_SECRET = env("WIDGET_SIGNING_SECRET")  # shared with the storefront's server only
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -21,6 +21,7 @@ class ProductSerializer(serializers.ModelSerializer):
             "kind",
             "price",
             "currency",
+            "image_url",
             "is_active",
             "stock_on_hand",
             "created_at",

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -19,6 +20,7 @@ from django.utils import timezone
 from apps.core.models import TrainingRun
 from apps.core.training.artifacts import artifact_delete, artifact_save
 from apps.core.training.registry import trainer_for
+from apps.core.training.selectors import active_run_cache_key
 from apps.core.training.trainer import TrainingCancelled
 
 logger = logging.getLogger(__name__)
@@ -161,6 +163,7 @@ def _succeed(run: TrainingRun, outcome, started: float) -> None:
         if outcome.gate_passed:
             TrainingRun.objects.filter(kind=run.kind, is_active=True).update(is_active=False)
             current.is_active, current.activated_at = True, now
+            _forget_active_run(run.kind)
         current.save()
 
 
@@ -197,7 +200,13 @@ def training_run_activate(*, run_id: int) -> TrainingRun:
         TrainingRun.objects.filter(kind=run.kind, is_active=True).exclude(pk=run.pk).update(is_active=False)
         run.is_active, run.activated_at = True, timezone.now()
         run.save(update_fields=["is_active", "activated_at"])
+        _forget_active_run(run.kind)
     return run
+
+
+def _forget_active_run(kind: str) -> None:
+    """Readers cache the active run's id; drop it once the switch is committed."""
+    transaction.on_commit(lambda: cache.delete(active_run_cache_key(kind)))
 
 
 def training_run_cancel(*, run_id: int) -> bool:

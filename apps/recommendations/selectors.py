@@ -1,0 +1,147 @@
+"""What the storefront shows, read from the active recommendations run only.
+
+Lists are cached per (run, catalogue version, list, arguments): a new run or any product
+change (deactivated, out of stock, repriced) makes a new key, so stale lists are never read.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.catalogue.models import Product
+from apps.catalogue.signals import catalogue_version
+from apps.core.training.selectors import active_run_id
+from apps.customers.models import Customer
+from apps.recommendations.models import (
+    CustomerRecommendation,
+    PopularProduct,
+    ProductAlsoBought,
+    TrendingProduct,
+    WidgetEvent,
+)
+
+KIND = "recommendations"
+LIST_TTL_SECONDS = 10 * 60
+SESSION_WINDOW = timedelta(minutes=30)
+REASON_TEXT = {
+    "bought_before": "You bought this before",
+    "popular": "Popular right now",
+    "popular_in_country": "Popular in {country}",
+    "trending": "Trending",
+    "also_bought": "Often bought with {name}",
+    "because_you_bought": "Because you bought {name}",
+    "because_you_viewed": "Because you looked at {name}",
+}
+SELLABLE = Q(product__is_active=True, product__kind=Product.Kind.MERCHANDISE) & (
+    Q(product__stock_on_hand__isnull=True) | Q(product__stock_on_hand__gt=0)
+)
+SELLABLE_OTHER = Q(other__is_active=True, other__kind=Product.Kind.MERCHANDISE) & (
+    Q(other__stock_on_hand__isnull=True) | Q(other__stock_on_hand__gt=0)
+)
+
+
+def card(product: Product, reason: str, **context) -> dict:
+    """A product as the widget shows it; `because_of` names the product the reason refers to."""
+    return {
+        "sku": product.sku,
+        "name": product.name or product.sku,
+        "price": str(product.price.quantize(product.price.__class__("0.01"))),
+        "currency": product.currency,
+        "url": settings.STOREFRONT_PRODUCT_URL.format(sku=product.sku),
+        "image": product.image_url or None,
+        "reason": REASON_TEXT[reason].format(**context),
+        "because_of": context.get("name") or None,
+    }
+
+
+def _cached(name: str, compute, *args):
+    run_id = active_run_id(kind=KIND)
+    if run_id is None:
+        return None, []
+    key = f"widget:{run_id}:{catalogue_version()}:{name}:" + ":".join(map(str, args))
+    items = cache.get(key)
+    if items is None:
+        items = compute(run_id, *args)
+        cache.set(key, items, LIST_TTL_SECONDS)
+    return run_id, items
+
+
+def trending(*, limit: int) -> tuple[int | None, list[dict]]:
+    def compute(run_id, limit):
+        rows = TrendingProduct.objects.filter(SELLABLE, run_id=run_id).select_related("product").order_by("rank")
+        return [card(row.product, "trending") for row in rows[:limit]]
+
+    return _cached("trending", compute, limit)
+
+
+def popular(*, country: str, limit: int) -> tuple[int | None, list[dict]]:
+    def compute(run_id, country, limit):
+        rows = PopularProduct.objects.filter(SELLABLE, run_id=run_id, country=country).select_related("product")
+        items = [
+            card(row.product, "popular_in_country" if country else "popular", country=country)
+            for row in rows.order_by("rank")[:limit]
+        ]
+        if not items and country:
+            return popular(country="", limit=limit)[1]
+        return items
+
+    return _cached("popular", compute, country, limit)
+
+
+def also_bought(*, sku: str, limit: int) -> tuple[int | None, list[dict]]:
+    def compute(run_id, sku, limit):
+        rows = (
+            ProductAlsoBought.objects.filter(SELLABLE_OTHER, run_id=run_id, product__sku=sku)
+            .select_related("other", "product")
+            .order_by("rank")
+        )
+        return [card(row.other, "also_bought", name=row.product.name or row.product.sku) for row in rows[:limit]]
+
+    return _cached("also_bought", compute, sku, limit)
+
+
+def for_customer(*, external_id: str, limit: int, session: str = "", source: str = "online_retail"):
+    """A customer's list; a customer without one gets their country's popular products.
+    Products related to what the visit clicked lead the list, before any retrain."""
+
+    def compute(run_id, external_id, limit):
+        customer = Customer.objects.filter(source=source, external_id=external_id).only("id", "country").first()
+        if customer is None:
+            return popular(country="", limit=limit)[1]
+        rows = (
+            CustomerRecommendation.objects.filter(SELLABLE, run_id=run_id, customer_id=customer.pk)
+            .select_related("product", "because_of")
+            .order_by("rank")
+        )
+        items = [
+            card(row.product, row.reason, name=row.because_of.name if row.because_of else "") for row in rows[:limit]
+        ]
+        return items or popular(country=customer.country, limit=limit)[1]
+
+    run_id, items = _cached("for_you", compute, external_id, limit)
+    lifted = _session_lift(run_id, session, limit) if session and run_id else []
+    if lifted:
+        skus = {item["sku"] for item in lifted}
+        items = (lifted + [item for item in items if item["sku"] not in skus])[:limit]
+    return run_id, items
+
+
+def _session_lift(run_id: int, session: str, limit: int) -> list[dict]:
+    """Products bought with the ones this visit clicked, newest click first."""
+    since = timezone.now() - SESSION_WINDOW
+    clicked = list(
+        WidgetEvent.objects.filter(session=session, kind=WidgetEvent.Kind.CLICK, created_at__gte=since)
+        .order_by("-created_at")
+        .values_list("product__sku", flat=True)[:3]
+    )
+    lifted, seen = [], set(clicked)
+    for sku in dict.fromkeys(clicked):
+        for item in also_bought(sku=sku, limit=3)[1]:
+            if item["sku"] not in seen:
+                seen.add(item["sku"])
+                reason = REASON_TEXT["because_you_viewed"].format(name=item["because_of"])
+                lifted.append({**item, "reason": reason})
+    return lifted[: max(1, limit // 2)]
