@@ -62,3 +62,12 @@ def api_keys(db):
     _, read_key = IntegrationKey.objects.create_key(name="reader", scope=IntegrationKey.Scope.READ)
     _, write_key = IntegrationKey.objects.create_key(name="writer", scope=IntegrationKey.Scope.READ_WRITE)
     return {"read": read_key, "write": write_key}
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache (rate-limit counters, active-run ids)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -38,6 +38,12 @@ def write_sample_order_log(
     # Popularity is skewed, as in real shops.
     weights = [1.0 / (rank + 1) ** 0.8 for rank in range(skus)]
     shoppers = [(str(12346 + i * 3), rng.choice(COUNTRIES)) for i in range(customers)]
+    # Each shopper has a taste: a handful of neighbouring products they keep coming back to,
+    # so that personal recommendations have something to find, as in a real shop.
+    tastes = {}
+    for customer, _ in shoppers:
+        start = rng.randrange(skus)
+        tastes[customer] = [catalogue[(start + offset) % skus] for offset in range(30)]
     moment = dt.datetime(2010, 12, 1, 8, 26)
     rows = []
     purchases: dict[str, list] = {}
@@ -67,7 +73,11 @@ def write_sample_order_log(
             code, name, price, quantity = rng.choice(purchases[customer])
             rows.append([f"C{invoice}", code, name, str(-quantity), stamp, f"{price}", f"{customer}.0", country])
             continue
-        for code, name, price in rng.choices(catalogue, weights=weights, k=rng.randint(1, 25)):
+        size = rng.randint(1, 25)
+        picks = rng.choices(catalogue, weights=weights, k=size)
+        if customer:
+            picks = [rng.choice(tastes[customer]) if rng.random() < 0.8 else pick for pick in picks]
+        for code, name, price in picks:
             quantity = rng.choice([1, 2, 3, 4, 6, 12, 24])
             if moment.month >= 6 and rng.random() < 0.1:
                 name = name.replace("HOLDER", "HOLDER NEW")  # a renamed product

@@ -13,7 +13,7 @@ from apps.orders.selectors import purchase_events
 from apps.recommendations.ml.interactions import Interactions
 from apps.recommendations.ml.lists import also_bought, customer_lists
 from apps.recommendations.ml.popularity import most_bought, most_bought_by_country, trending
-from apps.recommendations.ml.protocol import TRACKS
+from apps.recommendations.ml.protocol import TRACKS, protocol_dates
 from apps.recommendations.ml.recommenders import ItemKNN
 from apps.recommendations.ml.selection import NotEnoughHistory, select_and_test, served_family
 from apps.recommendations.models import CustomerRecommendation, PopularProduct, ProductAlsoBought, TrendingProduct
@@ -26,13 +26,6 @@ DEFAULTS = {
     "min_country_customers": 20,
 }
 PUBLISH_BATCH = 5_000
-
-
-def protocol_dates(as_of, *, test_days: int, validation_days: int) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The test weeks start `test_days` before the data ends, at midnight; validation weeks
-    precede them. On the UCI log this gives 2011-11-09 and 2011-10-10."""
-    split_at = (pd.Timestamp(as_of) - pd.Timedelta(days=test_days)).normalize()
-    return split_at - pd.Timedelta(days=validation_days), split_at
 
 
 class RecommendationsTrainer(Trainer):

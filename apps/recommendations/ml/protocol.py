@@ -72,3 +72,10 @@ def evaluate(recommend: Recommend, split: Split, *, track: str, k: int = 10, rec
         f"hit_rate@{k}": round(float(hits), 4),
         f"coverage@{k}": round(len(shown) / split.catalogue, 4) if split.catalogue else 0.0,
     }
+
+
+def protocol_dates(as_of, *, test_days: int, validation_days: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The test weeks start `test_days` before the data ends, at midnight; validation weeks
+    precede them. On the UCI log this gives 2011-11-09 and 2011-10-10."""
+    split_at = (pd.Timestamp(as_of) - pd.Timedelta(days=test_days)).normalize()
+    return split_at - pd.Timedelta(days=validation_days), split_at

@@ -4,8 +4,9 @@ import pandas as pd
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.recommendations.ml.events import InteractionsFileError, events_from_csv
+from apps.recommendations.ml.protocol import protocol_dates
 from apps.recommendations.ml.selection import NotEnoughHistory, select_and_test, served_family
-from apps.recommendations.training import DEFAULTS, protocol_dates
+from apps.recommendations.training import DEFAULTS
 
 
 class Command(BaseCommand):
