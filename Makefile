@@ -26,6 +26,7 @@ demo: venv
 
 test: venv
 	./scripts/services.sh
+	./scripts/browser.sh
 	DJANGO_SETTINGS_MODULE=retailhub.settings.test $(BIN)/python -m pytest
 
 lint: venv

@@ -27,5 +27,6 @@ if [ -n "${CELERY_BROKER_URL:-}" ]; then
   .venv/bin/celery -A retailhub beat --loglevel INFO &
   pids+=($!)
 fi
-echo "RetailHub back-office: http://127.0.0.1:${port}/admin/   API docs: http://127.0.0.1:${port}/api/docs/"
+echo "RetailHub back-office: http://127.0.0.1:${port}/admin/"
+echo "Sample storefront with the widget: http://127.0.0.1:${port}/storefront/   API docs: http://127.0.0.1:${port}/api/docs/"
 $py manage.py runserver "0.0.0.0:${port}" --noreload
