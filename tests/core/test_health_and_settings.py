@@ -31,7 +31,8 @@ def test_healthz_fails_when_the_broker_is_unreachable(client, settings):
 
 
 def _manage(*args, env_overrides):
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}}
+    unset = {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "WIDGET_SIGNING_SECRET"}
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
@@ -48,6 +49,7 @@ def test_production_settings_pass_the_deploy_check():
             "DJANGO_SETTINGS_MODULE": "retailhub.settings.production",
             "SECRET_KEY": "k3y-" + "x9Q!z" * 12,
             "ALLOWED_HOSTS": "backoffice.example.com",
+            "WIDGET_SIGNING_SECRET": "s3cret-" + "y7W" * 10,
         },
     )
 
