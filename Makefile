@@ -38,6 +38,8 @@ bench: venv
 	$(BIN)/python bench/import_orders.py
 	$(BIN)/python bench/worker_scaling.py
 	$(BIN)/python bench/recommendations.py
+	command -v wrk >/dev/null || apt-get install -y -qq wrk
+	$(BIN)/python bench/widget_load.py
 
 services:
 	./scripts/services.sh

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -18,6 +19,11 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", HealthCheckView.as_view(checks=HEALTH_CHECKS), name="healthz"),
 ]
+
+if settings.BENCHMARK_PEER_VIEW:
+    from apps.core.views import constant_json
+
+    urlpatterns.append(path("bench/constant", constant_json))
 
 admin.site.site_header = "RetailHub back-office"
 admin.site.site_title = "RetailHub"

@@ -1,19 +1,23 @@
 """What the storefront shows, read from the active recommendations run only.
 
-Lists are cached per (run, catalogue version, list, arguments): a new run or any product
+Lists are kept per (run, catalogue version, list, arguments): a new run or any product
 change (deactivated, out of stock, repriced) makes a new key, so stale lists are never read.
 """
 
+import json
+import time
+from collections import OrderedDict
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from apps.catalogue.models import Product
-from apps.catalogue.signals import catalogue_version
-from apps.core.training.selectors import active_run_id
+from apps.catalogue.signals import VERSION_KEY, catalogue_version
+from apps.core.training.selectors import active_run_cache_key, active_run_id
 from apps.customers.models import Customer
 from apps.recommendations.models import (
     CustomerRecommendation,
@@ -24,7 +28,8 @@ from apps.recommendations.models import (
 )
 
 KIND = "recommendations"
-LIST_TTL_SECONDS = 10 * 60
+# Lists kept per web process (about 2 KB each).
+MEMO_ENTRIES = 20_000
 SESSION_WINDOW = timedelta(minutes=30)
 REASON_TEXT = {
     "bought_before": "You bought this before",
@@ -57,16 +62,62 @@ def card(product: Product, reason: str, **context) -> dict:
     }
 
 
+_state = {"expires": 0.0, "value": (None, 0)}
+
+
+def serving_state() -> tuple[int | None, int]:
+    """(active run id, catalogue version): one shared-cache round trip at most every
+    WIDGET_STATE_TTL_SECONDS per process, so a new run or a product change shows on every
+    web process within that time."""
+    now = time.monotonic()
+    if now < _state["expires"]:
+        return _state["value"]
+    run_key = active_run_cache_key(KIND)
+    found = cache.get_many([run_key, VERSION_KEY])
+    run_id = (found[run_key] or None) if run_key in found else active_run_id(kind=KIND)
+    version = found.get(VERSION_KEY) or catalogue_version()
+    _state["value"], _state["expires"] = (run_id, version), now + settings.WIDGET_STATE_TTL_SECONDS
+    return run_id, version
+
+
+class _Memo:
+    """Lists computed by this process, keyed by run and catalogue version: a key never goes
+    stale (a new run or any product change makes a new key), so no shared-cache read is
+    needed on the hot path. Least recently used entries go first."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.entries: OrderedDict[str, list] = OrderedDict()
+
+    def get_or_compute(self, key: str, compute):
+        items = self.entries.get(key)
+        if items is None:
+            items = compute()
+            self.entries[key] = items
+            if len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        else:
+            self.entries.move_to_end(key)
+        return items
+
+
+_memo = _Memo(size=MEMO_ENTRIES)
+
+
 def _cached(name: str, compute, *args):
-    run_id = active_run_id(kind=KIND)
+    run_id, version = serving_state()
     if run_id is None:
         return None, []
-    key = f"widget:{run_id}:{catalogue_version()}:{name}:" + ":".join(map(str, args))
-    items = cache.get(key)
-    if items is None:
-        items = compute(run_id, *args)
-        cache.set(key, items, LIST_TTL_SECONDS)
-    return run_id, items
+    key = f"{run_id}:{version}:{name}:" + ":".join(map(str, args))
+    return run_id, _memo.get_or_compute(key, lambda: CardList(compute(run_id, *args)))
+
+
+class CardList(list):
+    """A list of cards that keeps its JSON text: the widget sends the same bytes on every hit."""
+
+    @cached_property
+    def json(self) -> str:
+        return json.dumps(self, separators=(",", ":"))
 
 
 def trending(*, limit: int) -> tuple[int | None, list[dict]]:

@@ -227,8 +227,14 @@ WIDGET_SIGNING_SECRET = env("WIDGET_SIGNING_SECRET", default="widget-" + SECRET_
 WIDGET_TOKEN_TTL_SECONDS = env.int("WIDGET_TOKEN_TTL_SECONDS", default=24 * 60 * 60)
 # Where a product card links to on the storefront; {sku} is replaced.
 STOREFRONT_PRODUCT_URL = env("STOREFRONT_PRODUCT_URL", default="/storefront/products/{sku}/")
+# Per client address and web process (see apps/core/rate_limit.py).
 WIDGET_RATE = env("WIDGET_RATE", default="600/minute")
+# How long a web process trusts its copy of (active run, catalogue version).
+WIDGET_STATE_TTL_SECONDS = env.float("WIDGET_STATE_TTL_SECONDS", default=1.0)
 WIDGET_EVENTS_RATE = env("WIDGET_EVENTS_RATE", default="300/minute")
+
+# Serves /bench/constant, the peer of bench/widget_load.py; off everywhere else.
+BENCHMARK_PEER_VIEW = env.bool("BENCHMARK_PEER_VIEW", default=False)
 
 # --- Training platform
 # The trainer of each model kind; a kind absent here cannot be retrained yet.

@@ -4,7 +4,7 @@ from the configured storefront origins only (CORS)."""
 
 import json
 
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -27,8 +27,10 @@ def _limit(request) -> int:
         return 8
 
 
-def _response(list_name: str, run_id, items) -> JsonResponse:
-    response = JsonResponse({"list": list_name, "run": run_id, "items": items})
+def _response(list_name: str, run_id, items) -> HttpResponse:
+    encoded = items.json if isinstance(items, selectors.CardList) else json.dumps(items, separators=(",", ":"))
+    body = f'{{"list":"{list_name}","run":{json.dumps(run_id)},"items":{encoded}}}'
+    response = HttpResponse(body, content_type="application/json")
     response["Cache-Control"] = "private, max-age=60" if list_name == "for_you" else "public, max-age=60"
     return response
 
