@@ -88,6 +88,26 @@ class ProductAlsoBought(models.Model):
         return f"{self.product_id} -> {self.other_id}"
 
 
+class ProductSimilar(models.Model):
+    """Products whose names resemble `product`'s: the fallback for products nobody bought yet."""
+
+    run = models.ForeignKey(TrainingRun, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField()
+    other = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+
+    class Meta:
+        ordering = ["run", "product", "rank"]
+        constraints = [
+            # Serves "similar" for one product in one run, in rank order.
+            models.UniqueConstraint(fields=["run", "product", "rank"], name="similar_run_product_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} ~ {self.other_id}"
+
+
 class WidgetEvent(models.Model):
     """An impression or a click reported by the storefront widget's beacon."""
 

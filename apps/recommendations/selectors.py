@@ -23,6 +23,7 @@ from apps.recommendations.models import (
     CustomerRecommendation,
     PopularProduct,
     ProductAlsoBought,
+    ProductSimilar,
     TrendingProduct,
     WidgetEvent,
 )
@@ -37,6 +38,7 @@ REASON_TEXT = {
     "popular_in_country": "Popular in {country}",
     "trending": "Trending",
     "also_bought": "Often bought with {name}",
+    "similar": "Similar to {name}",
     "because_you_bought": "Because you bought {name}",
     "because_you_viewed": "Because you looked at {name}",
 }
@@ -149,7 +151,16 @@ def also_bought(*, sku: str, limit: int) -> tuple[int | None, list[dict]]:
             .select_related("other", "product")
             .order_by("rank")
         )
-        return [card(row.other, "also_bought", name=row.product.name or row.product.sku) for row in rows[:limit]]
+        items = [card(row.other, "also_bought", name=row.product.name or row.product.sku) for row in rows[:limit]]
+        if items:
+            return items
+        # A product nobody bought yet: products with similar names.
+        similar = (
+            ProductSimilar.objects.filter(SELLABLE_OTHER, run_id=run_id, product__sku=sku)
+            .select_related("other", "product")
+            .order_by("rank")
+        )
+        return [card(row.other, "similar", name=row.product.name or row.product.sku) for row in similar[:limit]]
 
     return _cached("also_bought", compute, sku, limit)
 

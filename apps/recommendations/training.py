@@ -8,15 +8,23 @@ publish: per-customer lists with reasons, per-product "also bought", popular and
 
 import pandas as pd
 
+from apps.catalogue.models import Product
 from apps.core.training.trainer import Trainer, TrainingOutcome
 from apps.orders.selectors import purchase_events
+from apps.recommendations.ml.content import similar_products
 from apps.recommendations.ml.interactions import Interactions
 from apps.recommendations.ml.lists import also_bought, customer_lists
 from apps.recommendations.ml.popularity import most_bought, most_bought_by_country, trending
 from apps.recommendations.ml.protocol import TRACKS, protocol_dates
 from apps.recommendations.ml.recommenders import ItemKNN
 from apps.recommendations.ml.selection import NotEnoughHistory, select_and_test, served_family
-from apps.recommendations.models import CustomerRecommendation, PopularProduct, ProductAlsoBought, TrendingProduct
+from apps.recommendations.models import (
+    CustomerRecommendation,
+    PopularProduct,
+    ProductAlsoBought,
+    ProductSimilar,
+    TrendingProduct,
+)
 
 DEFAULTS = {
     "test_days": 30,
@@ -28,9 +36,15 @@ DEFAULTS = {
 PUBLISH_BATCH = 5_000
 
 
+def product_texts() -> dict[int, str]:
+    """Each merchandise product's name and category, for the content-based model."""
+    rows = Product.objects.merchandise().values_list("id", "name", "category__name")
+    return {pk: f"{name} {category or ''}".strip() for pk, name, category in rows if name}
+
+
 class RecommendationsTrainer(Trainer):
     kind = "recommendations"
-    result_models = (CustomerRecommendation, ProductAlsoBought, PopularProduct, TrendingProduct)
+    result_models = (CustomerRecommendation, ProductAlsoBought, ProductSimilar, PopularProduct, TrendingProduct)
 
     def fit(self, *, cutoff, parameters, report) -> TrainingOutcome:
         params = {**DEFAULTS, **parameters}
@@ -42,8 +56,11 @@ class RecommendationsTrainer(Trainer):
         valid_start, split_at = protocol_dates(
             as_of, test_days=params["test_days"], validation_days=params["validation_days"]
         )
+        texts = product_texts()
         try:
-            results = select_and_test(events, valid_start=valid_start, split_at=split_at, until=as_of, report=report)
+            results = select_and_test(
+                events, valid_start=valid_start, split_at=split_at, until=as_of, report=report, product_text=texts
+            )
         except NotEnoughHistory as exc:
             return TrainingOutcome(metrics={"as_of": as_of.isoformat()}, gate_passed=False, gate_reason=str(exc))
         served = served_family(results)
@@ -65,6 +82,7 @@ class RecommendationsTrainer(Trainer):
             "also_bought": list(also_bought(similarity, data.products, length=params["list_length"])),
             "popular": popular,
             "trending": trending(events, as_of=as_of, limit=params["list_length"] * 5),
+            "similar": list(similar_products(texts, length=params["list_length"])),
         }
         metrics = {
             "served": served.family,
@@ -122,6 +140,14 @@ class RecommendationsTrainer(Trainer):
                 PopularProduct(run=run, country=country, rank=rank, product_id=product, customers=customers)
                 for country, ranked in lists.get("popular", {}).items()
                 for rank, (product, customers) in enumerate(ranked, start=1)
+            ),
+            batch_size=PUBLISH_BATCH,
+        )
+        ProductSimilar.objects.bulk_create(
+            (
+                ProductSimilar(run=run, product_id=product, rank=rank, other_id=other, score=score)
+                for product, entries in lists.get("similar", [])
+                for rank, (other, score) in enumerate(entries, start=1)
             ),
             batch_size=PUBLISH_BATCH,
         )

@@ -100,3 +100,27 @@ def test_blend_adds_row_normalised_scores(data):
     )
     assert np.allclose(blend.score(np.array([1])), expected)
     assert blend.name == "blend(repurchase:1, popularity:0.5)"
+
+
+def test_text_similarity_of_product_names():
+    from apps.recommendations.ml.content import similar_products, text_similarity
+
+    similarity = text_similarity(["red heart lantern", "white heart lantern", "blue teacup"])
+
+    assert similarity[0, 2] == 0.0  # nothing in common
+    assert similarity[0, 1] == pytest.approx(similarity[1, 0])
+    assert 0.0 < similarity[0, 1] < 1.0
+    assert np.allclose(np.diag(similarity), 0.0)
+    lists = dict(similar_products({1: "red heart lantern", 2: "white heart lantern", 3: "blue teacup"}, length=2))
+    assert [other for other, _ in lists[1]] == [2]
+    assert 3 not in lists  # no similar product at all
+
+
+def test_content_knn_recommends_by_name_to_buyers(data):
+    from apps.recommendations.ml.content import ContentKNN
+
+    texts = {10: "heart lantern red", 20: "cake tin", 30: "cake stand", 40: "heart lantern white"}
+    model = ContentKNN(texts).fit(data)
+
+    # customer 2 bought 10 (lantern) and 30 (cake stand): 40 (lantern) and 20 (cake) are related
+    assert sorted(recommend(model, [2], 2, exclude_bought=True)[0]) == [20, 40]

@@ -173,3 +173,17 @@ def test_integrations_read_any_customers_list_with_a_key(client, api_keys, train
 
     assert anonymous.status_code == 401
     assert [item["sku"] for item in body["items"]] == published_for(trained_store, customer, 5)
+
+
+def test_a_product_nobody_bought_gets_similar_names(client, trained_store):
+    from apps.core.training.services import training_run_execute, training_run_request
+
+    bought = Product.objects.filter(kind="merchandise", name__contains="LANTERN").first()
+    Product.objects.create(sku="99001", name=bought.name + " DELUXE", price="9.99")
+    run, _ = training_run_request(kind="recommendations", trigger="staff", enqueue=False)
+    training_run_execute(run_id=run.pk)
+
+    items = client.get("/api/widget/v1/also-bought", {"product": "99001", "limit": 3}).json()["items"]
+
+    assert items and all(item["reason"] == f"Similar to {bought.name} DELUXE" for item in items)
+    assert bought.sku in [item["sku"] for item in items] or all("LANTERN" in item["name"] for item in items)

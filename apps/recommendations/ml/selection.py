@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from apps.recommendations.ml.content import ContentKNN
 from apps.recommendations.ml.interactions import Interactions
 from apps.recommendations.ml.protocol import TRACKS, evaluate, temporal_split
 from apps.recommendations.ml.recommenders import Blend, Ease, ItemKNN, Popularity, Recommender, Repurchase, UserKNN
@@ -71,8 +72,11 @@ def measure(model: Recommender, split, fallback: Recommender) -> dict:
     return {track: evaluate(recommend, split, track=track) for track in TRACKS}
 
 
-def select_and_test(events: pd.DataFrame, *, valid_start, split_at, until, report=None) -> list[FamilyResult]:
-    """Every family with its validation-chosen configuration and its test metrics."""
+def select_and_test(
+    events: pd.DataFrame, *, valid_start, split_at, until, report=None, product_text: dict[int, str] | None = None
+) -> list[FamilyResult]:
+    """Every family with its validation-chosen configuration and its test metrics.
+    `product_text` (product id -> name) adds the content-based family."""
     report = report or (lambda percent, message: None)
     validation_split = temporal_split(events[events["placed_at"] < pd.Timestamp(split_at)], split_at=valid_start)
     test_split = temporal_split(events, split_at=split_at, until=until)
@@ -96,6 +100,8 @@ def select_and_test(events: pd.DataFrame, *, valid_start, split_at, until, repor
 
     report(10, "Choosing hyperparameters on the validation weeks")
     try_candidates(base_candidates())
+    if product_text:
+        try_candidates([Candidate("content", "content(tfidf of names)", lambda: ContentKNN(product_text))])
     try_candidates(blend_candidates(best["repurchase"][0], best["ease"][0]))
 
     report(45, "Measuring every model on the test weeks")
