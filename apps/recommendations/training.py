@@ -9,6 +9,7 @@ publish: per-customer lists with reasons, per-product "also bought", popular and
 import pandas as pd
 
 from apps.catalogue.models import Product
+from apps.core.training.device import torch_device
 from apps.core.training.trainer import Trainer, TrainingOutcome
 from apps.orders.selectors import purchase_events
 from apps.recommendations.ml.content import similar_products
@@ -32,6 +33,8 @@ DEFAULTS = {
     "list_length": 20,
     "popular_window_days": 90,
     "min_country_customers": 20,
+    # The PyTorch model takes about 20 s per fit on this data on a CPU; off skips it.
+    "sequence_model": True,
 }
 PUBLISH_BATCH = 5_000
 
@@ -59,7 +62,13 @@ class RecommendationsTrainer(Trainer):
         texts = product_texts()
         try:
             results = select_and_test(
-                events, valid_start=valid_start, split_at=split_at, until=as_of, report=report, product_text=texts
+                events,
+                valid_start=valid_start,
+                split_at=split_at,
+                until=as_of,
+                report=report,
+                product_text=texts,
+                device=torch_device() if params["sequence_model"] else None,
             )
         except NotEnoughHistory as exc:
             return TrainingOutcome(metrics={"as_of": as_of.isoformat()}, gate_passed=False, gate_reason=str(exc))

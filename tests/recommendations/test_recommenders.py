@@ -124,3 +124,40 @@ def test_content_knn_recommends_by_name_to_buyers(data):
 
     # customer 2 bought 10 (lantern) and 30 (cake stand): 40 (lantern) and 20 (cake) are related
     assert sorted(recommend(model, [2], 2, exclude_bought=True)[0]) == [20, 40]
+
+
+def test_training_examples_shuffle_products_within_baskets_only():
+    from apps.recommendations.ml.sequence import training_examples
+
+    baskets = [[np.array([0, 1, 2]), np.array([3]), np.array([4, 5])]]
+
+    examples = training_examples(baskets, np.random.default_rng(0), max_len=10)
+
+    # history after basket 1: its three products in some order; targets are the next basket
+    assert [sorted(history.tolist()) for history, _ in examples] == [[1, 2, 3], [1, 2, 3, 4]]
+    assert [target.tolist() for _, target in examples] == [[3], [4, 5]]
+    assert examples[1][0].tolist()[-1] == 4  # basket 2 (column 3, token 4) comes after basket 1
+    truncated = training_examples(baskets, np.random.default_rng(0), max_len=2)
+    assert [len(history) for history, _ in truncated] == [2, 2]
+
+
+def test_sequence_model_learns_what_comes_next():
+    from apps.recommendations.ml.sequence import SequenceGru
+
+    # Forty customers buy 10, then 20, then 30, in three orders; ten more buy 40 then 50.
+    rows = []
+    for customer in range(40):
+        for step, product in enumerate((10, 20, 30)):
+            rows.append((customer, customer * 10 + step, product, f"2011-01-{step + 1:02d}", "UK"))
+    for customer in range(40, 50):
+        for step, product in enumerate((40, 50)):
+            rows.append((customer, customer * 10 + step, product, f"2011-01-{step + 1:02d}", "UK"))
+    rows.append((99, 999, 10, "2011-01-05", "UK"))  # a new customer who bought 10 once
+    events = pd.DataFrame(rows, columns=["customer_id", "order_id", "product_id", "placed_at", "country"])
+    events["placed_at"] = pd.to_datetime(events["placed_at"], utc=True)
+    data = Interactions.from_events(events, as_of=pd.Timestamp("2011-02-01", tz="UTC"))
+
+    model = SequenceGru(dim=16, epochs=40, negatives=4, batch_size=16, seed=0).fit(data)
+
+    assert recommend(model, [99], 1, exclude_bought=True) == [[20]]
+    assert recommend(model, [45], 1, exclude_bought=True)[0] != [40]

@@ -1,6 +1,7 @@
 """Purchase events as a sparse customer x product matrix, with the index maps back to ids."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,8 @@ class Interactions:
     products: np.ndarray  # column -> product id
     last_bought: sparse.csr_matrix  # days before `as_of` of the latest purchase, +1 (0 = never)
     countries: np.ndarray  # row -> the customer's latest country
+    # (row, col, placed_at, order) of every event, for the sequence model's baskets
+    events: pd.DataFrame = field(default=None, repr=False)
 
     @classmethod
     def from_events(cls, events: pd.DataFrame, *, as_of) -> "Interactions":
@@ -35,7 +38,16 @@ class Interactions:
         age_days = (pd.Timestamp(as_of) - pd.to_datetime(latest.to_numpy(), utc=True)).days.to_numpy()
         last_bought = sparse.csr_matrix(((age_days + 1).astype(np.float32), (index_rows, index_cols)), shape=shape)
         latest_country = events.sort_values("placed_at").groupby("customer_id")["country"].last()
-        return cls(matrix, customers, products, last_bought, latest_country.reindex(customers).to_numpy())
+        return cls(matrix, customers, products, last_bought, latest_country.reindex(customers).to_numpy(), pairs)
+
+    @cached_property
+    def baskets(self) -> list[list[np.ndarray]]:
+        """Row -> the customer's baskets in time order, each the sorted columns bought together."""
+        baskets: list[list[np.ndarray]] = [[] for _ in self.customers]
+        ordered = self.events.sort_values(["row", "at", "order"], kind="stable")
+        for (row, _order), group in ordered.groupby(["row", "order"], sort=False):
+            baskets[row].append(np.unique(group["col"].to_numpy()))
+        return baskets
 
     def rows_for(self, customer_ids) -> np.ndarray:
         """Row of each customer, -1 for a customer with no history (cold start)."""

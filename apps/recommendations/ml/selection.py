@@ -18,6 +18,7 @@ from apps.recommendations.ml.interactions import Interactions
 from apps.recommendations.ml.protocol import TRACKS, evaluate, temporal_split
 from apps.recommendations.ml.recommenders import Blend, Ease, ItemKNN, Popularity, Recommender, Repurchase, UserKNN
 from apps.recommendations.ml.recommenders import recommend as recommend_lists
+from apps.recommendations.ml.sequence import SequenceGru
 
 
 class NotEnoughHistory(ValueError):
@@ -73,10 +74,18 @@ def measure(model: Recommender, split, fallback: Recommender) -> dict:
 
 
 def select_and_test(
-    events: pd.DataFrame, *, valid_start, split_at, until, report=None, product_text: dict[int, str] | None = None
+    events: pd.DataFrame,
+    *,
+    valid_start,
+    split_at,
+    until,
+    report=None,
+    product_text: dict[int, str] | None = None,
+    device: str | None = None,
 ) -> list[FamilyResult]:
     """Every family with its validation-chosen configuration and its test metrics.
-    `product_text` (product id -> name) adds the content-based family."""
+    `product_text` (product id -> name) adds the content-based family; `device` (cpu or
+    cuda) adds the PyTorch sequence model, trained there."""
     report = report or (lambda percent, message: None)
     validation_split = temporal_split(events[events["placed_at"] < pd.Timestamp(split_at)], split_at=valid_start)
     test_split = temporal_split(events, split_at=split_at, until=until)
@@ -102,6 +111,17 @@ def select_and_test(
     try_candidates(base_candidates())
     if product_text:
         try_candidates([Candidate("content", "content(tfidf of names)", lambda: ContentKNN(product_text))])
+    if device:
+        report(30, f"Training the sequence model on {device}")
+        try_candidates(
+            [
+                Candidate(
+                    "sequence",
+                    f"gru(dim=64, epochs=8, softmax, {device})",
+                    lambda: SequenceGru(dim=64, epochs=8, loss="softmax", device=device),
+                )
+            ]
+        )
     try_candidates(blend_candidates(best["repurchase"][0], best["ease"][0]))
 
     report(45, "Measuring every model on the test weeks")
