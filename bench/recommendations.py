@@ -56,6 +56,12 @@ class ImplicitAls(Recommender):
         return np.asarray(self.user_factors[rows] @ self.item_factors.T)
 
 
+def torch_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 def best_als(events):
     validation = temporal_split(events[events["placed_at"] < SPLIT_AT], split_at=VALID_START)
     data = Interactions.from_events(validation.train, as_of=VALID_START)
@@ -76,7 +82,15 @@ def main() -> None:
     events = events_from_order_log(log)
     with threadpool_limits(1, "blas"):  # implicit asks for one BLAS thread; both sides get the same
         started = time.perf_counter()
-        results = select_and_test(events, valid_start=VALID_START, split_at=SPLIT_AT, until=None)
+        # The same model families the platform's trainer tries, the PyTorch one included.
+        results = select_and_test(
+            events,
+            valid_start=VALID_START,
+            split_at=SPLIT_AT,
+            until=None,
+            product_text=events.attrs["product_names"],
+            device=torch_device(),
+        )
         ours_seconds = time.perf_counter() - started
         served = served_family(results)
         als_config = best_als(events)

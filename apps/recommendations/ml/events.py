@@ -48,7 +48,7 @@ def events_from_order_log(path) -> pd.DataFrame:
     merchandise = {code for code in log["StockCode"].unique() if kind_of_stock_code(code) == "merchandise"}
     log = log[log["StockCode"].isin(merchandise)]
     products = {code: index for index, code in enumerate(sorted(merchandise))}
-    return pd.DataFrame(
+    events = pd.DataFrame(
         {
             "customer_id": log["CustomerID"].str.removesuffix(".0").astype(int).to_numpy(),
             "order_id": log["InvoiceNo"].to_numpy(),
@@ -57,3 +57,7 @@ def events_from_order_log(path) -> pd.DataFrame:
             "country": log["Country"].to_numpy(),
         }
     )
+    # product id -> its latest description, for the content-based model
+    latest_names = log.dropna(subset=["Description"]).groupby("StockCode")["Description"].last()
+    events.attrs["product_names"] = {products[code]: name.strip() for code, name in latest_names.items()}
+    return events
