@@ -49,6 +49,19 @@ class ImportBatch(models.Model):
     errors = models.JSONField(default=list, blank=True)
     failure = models.TextField(blank=True)
 
+    # The figures an import counts, in the order reports list them.
+    COUNTERS = (
+        "rows_read",
+        "rows_imported",
+        "rows_rejected",
+        "rows_already_present",
+        "duplicate_rows",
+        "orders_created",
+        "customers_created",
+        "products_created",
+        "cancellations_linked",
+    )
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "import batches"

@@ -70,17 +70,7 @@ def import_batch_run(
         batch.file_sha256 = _sha256(Path(batch.stored_path))
         with transaction.atomic():
             summary = OrderLogImport(log=log, batch=batch, progress=report).run()
-            for name in (
-                "rows_read",
-                "rows_imported",
-                "rows_rejected",
-                "rows_already_present",
-                "duplicate_rows",
-                "orders_created",
-                "customers_created",
-                "products_created",
-                "cancellations_linked",
-            ):
+            for name in ImportBatch.COUNTERS:
                 setattr(batch, name, getattr(summary, name))
             batch.errors = [error.as_dict() for error in summary.errors]
             _finish(batch, ImportBatch.Status.SUCCEEDED, started)

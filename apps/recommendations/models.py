@@ -68,8 +68,8 @@ class CustomerRecommendation(models.Model):
         return f"{self.customer_id} #{self.rank}"
 
 
-class ProductAlsoBought(models.Model):
-    """Customers who bought `product` also bought `other` (co-purchase similarity)."""
+class RelatedProducts(models.Model):
+    """A ranked list of products related to `product`, of one training run."""
 
     run = models.ForeignKey(TrainingRun, on_delete=models.CASCADE, related_name="+")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
@@ -78,34 +78,31 @@ class ProductAlsoBought(models.Model):
     score = models.FloatField()
 
     class Meta:
+        abstract = True
         ordering = ["run", "product", "rank"]
-        constraints = [
-            # Serves "also bought" for one product in one run, in rank order.
-            models.UniqueConstraint(fields=["run", "product", "rank"], name="also_bought_run_product_rank"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.product_id} -> {self.other_id}"
 
 
-class ProductSimilar(models.Model):
+class ProductAlsoBought(RelatedProducts):
+    """Customers who bought `product` also bought `other` (co-purchase similarity)."""
+
+    class Meta(RelatedProducts.Meta):
+        constraints = [
+            # Serves "also bought" for one product in one run, in rank order.
+            models.UniqueConstraint(fields=["run", "product", "rank"], name="also_bought_run_product_rank"),
+        ]
+
+
+class ProductSimilar(RelatedProducts):
     """Products whose names resemble `product`'s: the fallback for products nobody bought yet."""
 
-    run = models.ForeignKey(TrainingRun, on_delete=models.CASCADE, related_name="+")
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
-    rank = models.PositiveSmallIntegerField()
-    other = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
-    score = models.FloatField()
-
-    class Meta:
-        ordering = ["run", "product", "rank"]
+    class Meta(RelatedProducts.Meta):
         constraints = [
             # Serves "similar" for one product in one run, in rank order.
             models.UniqueConstraint(fields=["run", "product", "rank"], name="similar_run_product_rank"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.product_id} ~ {self.other_id}"
 
 
 class WidgetEvent(models.Model):

@@ -65,21 +65,7 @@ def batch_summary(batch: ImportBatch) -> dict:
         "status": batch.status,
         "file": batch.file_name,
         "sha256": batch.file_sha256,
-        **{
-            name: getattr(batch, name)
-            for name in (
-                "rows_read",
-                "rows_imported",
-                "rows_rejected",
-                "rows_already_present",
-                "duplicate_rows",
-                "orders_created",
-                "customers_created",
-                "products_created",
-                "cancellations_linked",
-                "duration_seconds",
-            )
-        },
+        **{name: getattr(batch, name) for name in (*ImportBatch.COUNTERS, "duration_seconds")},
         "errors": batch.errors,
         "failure": batch.failure,
     }
