@@ -138,8 +138,8 @@ class OrderLogImport:
         finally:
             self.line_writer.wait()  # never leave a COPY running past the import
         self._write_orders()
-        self.progress(90, "Linking cancellations and updating totals")
-        self._finish_orders()
+        self.progress(90, "Linking cancellations")
+        self._link_cancellations()
         self.progress(95, "Updating product names, prices and customer countries")
         self._update_products()
         self._update_customers()
@@ -313,11 +313,10 @@ class OrderLogImport:
             )
         self.order_writer.write(rows)
 
-    def _finish_orders(self) -> None:
+    def _link_cancellations(self) -> None:
         if self.summary.rows_imported > ANALYZE_AFTER_LINES:
             analyze(Order, OrderLine)
-        batch_id = self.batch.pk
-        self.summary.cancellations_linked = link_cancellations(batch_id=batch_id)
+        self.summary.cancellations_linked = link_cancellations(batch_id=self.batch.pk)
 
     def _update_products(self) -> None:
         latest_name: dict[str, tuple] = {}
