@@ -13,12 +13,17 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("retailhub.api_urls")),
     path("api/widget/v1/", include("apps.recommendations.widget.urls")),
-    path("storefront/", storefront.home, name="storefront"),
-    path("storefront/products/<str:sku>/", storefront.product, name="storefront-product"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", HealthCheckView.as_view(checks=HEALTH_CHECKS), name="healthz"),
 ]
+
+if settings.STOREFRONT_DEMO:
+    # The sample shop signs a token for any shopper it is asked about: a demo, never production.
+    urlpatterns += [
+        path("storefront/", storefront.home, name="storefront"),
+        path("storefront/products/<str:sku>/", storefront.product, name="storefront-product"),
+    ]
 
 if settings.BENCHMARK_PEER_VIEW:
     from apps.core.views import constant_json

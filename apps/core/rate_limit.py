@@ -12,6 +12,19 @@ from functools import wraps
 from django.http import JsonResponse
 
 
+def client_address(request) -> str:
+    """The caller's address: behind TRUSTED_PROXY_HOPS proxies, the one the outermost
+    trusted proxy saw (addresses further left are the client's to forge)."""
+    from django.conf import settings
+
+    hops = settings.TRUSTED_PROXY_HOPS
+    if hops:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def parse_rate(rate: str) -> tuple[int, int]:
     count, _, period = rate.partition("/")
     seconds = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}[period]
@@ -41,7 +54,7 @@ def rate_limited(setting_name: str):
             from django.conf import settings
 
             limit, window = parse_rate(getattr(settings, setting_name))
-            if windows.hit(request.META.get("REMOTE_ADDR", ""), window) > limit:
+            if windows.hit(client_address(request), window) > limit:
                 response = JsonResponse({"detail": "Too many requests; slow down."}, status=429)
                 response["Retry-After"] = str(window - int(time.time()) % window)
                 return response

@@ -23,12 +23,14 @@ def purchase_events(*, before=None, since=None) -> pd.DataFrame:
         "p.kind = %s",
     ]
     params: list = [OrderLine.Kind.SALE, False, Product.Kind.MERCHANDISE]
+    # Raw SQL: datetimes as the backend stores them (naive UTC text on SQLite).
+    adapt = connection.ops.adapt_datetimefield_value
     if before is not None:
         conditions.append("o.placed_at < %s")
-        params.append(before)
+        params.append(adapt(before))
     if since is not None:
         conditions.append("o.placed_at >= %s")
-        params.append(since)
+        params.append(adapt(since))
     sql = f"""
         SELECT o.customer_id, o.id, l.product_id, o.placed_at, l.quantity, l.quantity * l.unit_price, o.country
         FROM {line_table} l JOIN {order_table} o ON o.id = l.order_id JOIN {product_table} p ON p.id = l.product_id

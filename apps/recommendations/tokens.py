@@ -38,7 +38,7 @@ def customer_from_token(token: str, *, now: float | None = None) -> str:
         expires_at = int(expires)
     except ValueError:
         raise BadToken("malformed token") from None
-    if not hmac.compare_digest(signature, _signature(f"{encoded}.{expires}")):
+    if not hmac.compare_digest(signature.encode(), _signature(f"{encoded}.{expires}").encode()):
         raise BadToken("bad signature")
     if expires_at < (now or time.time()):
         raise BadToken("expired token")

@@ -233,6 +233,13 @@ WIDGET_RATE = env("WIDGET_RATE", default="600/minute")
 WIDGET_STATE_TTL_SECONDS = env.float("WIDGET_STATE_TTL_SECONDS", default=1.0)
 WIDGET_EVENTS_RATE = env("WIDGET_EVENTS_RATE", default="300/minute")
 
+# The sample storefront at /storefront/ (make demo, browser tests). It signs shopper tokens for
+# whoever it is asked to show, so it is never on in production.
+STOREFRONT_DEMO = env.bool("STOREFRONT_DEMO", default=DEBUG)
+# Behind N trusted reverse proxies, the client is the Nth address from the right of
+# X-Forwarded-For (rate limits count clients, not the load balancer).
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
+
 # Serves /bench/constant, the peer of bench/widget_load.py; off everywhere else.
 BENCHMARK_PEER_VIEW = env.bool("BENCHMARK_PEER_VIEW", default=False)
 

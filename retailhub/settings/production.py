@@ -7,6 +7,10 @@ DEBUG = False
 SECRET_KEY = env("SECRET_KEY")  # no default: refuse to start without one
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 WIDGET_SIGNING_SECRET = env("WIDGET_SIGNING_SECRET")  # shared with the storefront's server only
+STOREFRONT_DEMO = False
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=1)  # the load balancer
+# Web processes share the catalogue version and the active run through it: never per-process.
+CACHES = {"default": env.cache("CACHE_URL")}
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

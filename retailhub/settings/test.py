@@ -19,5 +19,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+STOREFRONT_DEMO = True
 # Every request re-reads the serving state, so tests see product changes at once.
 WIDGET_STATE_TTL_SECONDS = 0

@@ -31,7 +31,7 @@ def test_healthz_fails_when_the_broker_is_unreachable(client, settings):
 
 
 def _manage(*args, env_overrides):
-    unset = {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "WIDGET_SIGNING_SECRET"}
+    unset = {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "WIDGET_SIGNING_SECRET", "CACHE_URL"}
     env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(env_overrides)
     return subprocess.run(
@@ -50,6 +50,7 @@ def test_production_settings_pass_the_deploy_check():
             "SECRET_KEY": "k3y-" + "x9Q!z" * 12,
             "ALLOWED_HOSTS": "backoffice.example.com",
             "WIDGET_SIGNING_SECRET": "s3cret-" + "y7W" * 10,
+            "CACHE_URL": "redis://127.0.0.1:6379/13",
         },
     )
 
@@ -68,3 +69,23 @@ def test_production_refuses_to_start_without_a_secret_key():
 
     assert result.returncode != 0
     assert "Set the SECRET_KEY environment variable" in result.stderr
+
+
+def test_production_serves_no_sample_storefront_and_needs_a_shared_cache():
+    production = {
+        "DJANGO_SETTINGS_MODULE": "retailhub.settings.production",
+        "SECRET_KEY": "k3y-" + "x9Q!z" * 12,
+        "ALLOWED_HOSTS": "backoffice.example.com",
+        "WIDGET_SIGNING_SECRET": "s3cret-" + "y7W" * 10,
+    }
+    without_cache = _manage("check", env_overrides=production)
+    assert without_cache.returncode != 0
+    assert "Set the CACHE_URL environment variable" in without_cache.stderr
+
+    routed = _manage(
+        "shell",
+        "-c",
+        "from django.urls import resolve; resolve('/storefront/')",
+        env_overrides={**production, "CACHE_URL": "redis://127.0.0.1:6379/13"},
+    )
+    assert "Resolver404" in routed.stderr

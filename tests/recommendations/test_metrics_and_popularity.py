@@ -69,3 +69,12 @@ def test_trending_decays_each_buyers_latest_purchase():
 
     # 7: 1 + 2^-1 = 1.5; 9: 1; 8: customer 1's latest is 14 days old -> 0.5
     assert ranked == [(7, 1.5), (9, 1.0), (8, 0.5)]
+
+
+def test_customers_without_a_country_do_not_replace_the_overall_list():
+    events = pd.DataFrame(
+        [(c, 1, "UK") for c in range(3)] + [(c, 2, "") for c in range(10, 14)],
+        columns=["customer_id", "product_id", "country"],
+    )
+
+    assert most_bought_by_country(events, limit=5, min_customers=2) == {"UK": [(1, 3)]}

@@ -32,3 +32,14 @@ def test_forged_and_malformed_tokens_are_refused(settings):
     settings.WIDGET_SIGNING_SECRET = "another"
     with pytest.raises(BadToken, match="bad signature"):
         customer_from_token(token, now=1_000_000)
+
+
+def test_a_new_cache_never_reuses_an_old_catalogue_version(db):
+    from django.core.cache import cache
+
+    from apps.catalogue.signals import catalogue_version
+
+    before = catalogue_version()
+    cache.clear()  # a restarted or flushed cache
+
+    assert catalogue_version() != before

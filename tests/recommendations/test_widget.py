@@ -187,3 +187,33 @@ def test_a_product_nobody_bought_gets_similar_names(client, trained_store):
 
     assert items and all(item["reason"] == f"Similar to {bought.name} DELUXE" for item in items)
     assert bought.sku in [item["sku"] for item in items] or all("LANTERN" in item["name"] for item in items)
+
+
+def test_malformed_input_is_refused_not_a_server_error(client, trained_store):
+    assert client.get("/api/widget/v1/for-you", {"token": "YQ.9999999999.\u00e9"}).status_code == 403
+    sku = TrendingProduct.objects.filter(run=trained_store).first().product.sku
+    payload = {"session": "s", "events": [{"type": "click", "list": "trending", "sku": sku, "run": [1]}]}
+
+    response = client.post("/api/widget/v1/events", json.dumps(payload), content_type="text/plain")
+
+    assert (response.status_code, response.json()) == (202, {"recorded": 1})
+    assert WidgetEvent.objects.get().run_id is None
+
+
+def test_caching_headers(client, trained_store, shopper):
+    _, token = shopper
+
+    assert client.get("/api/widget/v1/for-you", {"token": token})["Cache-Control"] == "no-store"
+    assert client.get("/api/widget/v1/trending")["Cache-Control"] == "public, max-age=5"
+
+
+def test_behind_a_proxy_each_shopper_has_their_own_limit(client, trained_store, settings):
+    settings.WIDGET_RATE, settings.TRUSTED_PROXY_HOPS = "2/minute", 1
+
+    def call(shopper_address):
+        return client.get(
+            "/api/widget/v1/trending", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=f"198.51.100.7, {shopper_address}"
+        ).status_code
+
+    assert [call("203.0.113.1"), call("203.0.113.1"), call("203.0.113.1")] == [200, 200, 429]
+    assert call("203.0.113.2") == 200  # another shopper behind the same load balancer

@@ -20,7 +20,8 @@ def most_bought_by_country(events: pd.DataFrame, *, limit: int, min_customers: i
     """Per country with at least `min_customers` buyers; other countries use the global list."""
     lists = {}
     for country, group in events.groupby("country", sort=True):
-        if group["customer_id"].nunique() >= min_customers:
+        # "" names the overall list; customers without a country belong to it, not to a country.
+        if country and group["customer_id"].nunique() >= min_customers:
             lists[country] = most_bought(group, limit=limit)
     return lists
 

@@ -31,7 +31,9 @@ def _response(list_name: str, run_id, items) -> HttpResponse:
     encoded = items.json if isinstance(items, selectors.CardList) else json.dumps(items, separators=(",", ":"))
     body = f'{{"list":"{list_name}","run":{json.dumps(run_id)},"items":{encoded}}}'
     response = HttpResponse(body, content_type="application/json")
-    response["Cache-Control"] = "private, max-age=60" if list_name == "for_you" else "public, max-age=60"
+    # "For you" changes with the visit's clicks; public lists may be cached for as long as a
+    # web process trusts its own state, so a deactivated product goes within seconds.
+    response["Cache-Control"] = "no-store" if list_name == "for_you" else "public, max-age=5"
     return response
 
 
@@ -88,7 +90,7 @@ def events(request):
     runs = set(TrainingRun.objects.filter(pk__in=claimed_runs).values_list("id", flat=True))
     rows = [
         WidgetEvent(
-            run_id=event.get("run") if event.get("run") in runs else None,
+            run_id=event["run"] if isinstance(event.get("run"), int) and event["run"] in runs else None,
             list_name=event.get("list"),
             kind=event.get("type"),
             product_id=products[str(event["sku"])],
