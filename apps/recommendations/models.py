@@ -116,7 +116,7 @@ class WidgetEvent(models.Model):
     list_name = models.CharField(max_length=16)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
-    # A random id the widget keeps for the visit; never a customer id.
+    # A random id the widget keeps for the visit (for visit-level analysis); never a customer id.
     session = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -126,8 +126,6 @@ class WidgetEvent(models.Model):
         indexes = [
             # Click-through rate per run and list (the admin's performance page).
             models.Index(fields=["run", "list_name", "kind"], name="widget_event_ctr_idx"),
-            # A visit's recent clicks, to lift related products in its next list.
-            models.Index(fields=["session", "kind", "created_at"], name="widget_event_session_idx"),
         ]
 
     def __str__(self) -> str:

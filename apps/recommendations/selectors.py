@@ -7,12 +7,10 @@ change (deactivated, out of stock, repriced) makes a new key, so stale lists are
 import json
 import time
 from collections import OrderedDict
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.functional import cached_property
 
 from apps.catalogue.models import Product
@@ -25,13 +23,13 @@ from apps.recommendations.models import (
     ProductAlsoBought,
     ProductSimilar,
     TrendingProduct,
-    WidgetEvent,
 )
 
 KIND = "recommendations"
 # Lists kept per web process (about 2 KB each).
 MEMO_ENTRIES = 20_000
-SESSION_WINDOW = timedelta(minutes=30)
+# The visit's latest clicks that lift related products.
+MAX_CLICKS = 3
 REASON_TEXT = {
     "bought_before": "You bought this before",
     "popular": "Popular right now",
@@ -165,9 +163,10 @@ def also_bought(*, sku: str, limit: int) -> tuple[int | None, list[dict]]:
     return _cached("also_bought", compute, sku, limit)
 
 
-def for_customer(*, external_id: str, limit: int, session: str = "", source: str = "online_retail"):
+def for_customer(*, external_id: str, limit: int, clicked: tuple[str, ...] = (), source: str = "online_retail"):
     """A customer's list; a customer without one gets their country's popular products.
-    Products related to what the visit clicked lead the list, before any retrain."""
+    Products often bought with what this visit clicked (`clicked`, newest first, as the
+    widget remembers them) lead the list, before any retrain."""
 
     def compute(run_id, external_id, limit):
         customer = Customer.objects.filter(source=source, external_id=external_id).only("id", "country").first()
@@ -184,23 +183,17 @@ def for_customer(*, external_id: str, limit: int, session: str = "", source: str
         return items or popular(country=customer.country, limit=limit)[1]
 
     run_id, items = _cached("for_you", compute, external_id, limit)
-    lifted = _session_lift(run_id, session, limit) if session and run_id else []
+    lifted = _click_lift(clicked, limit) if clicked and run_id else []
     if lifted:
         skus = {item["sku"] for item in lifted}
         items = (lifted + [item for item in items if item["sku"] not in skus])[:limit]
     return run_id, items
 
 
-def _session_lift(run_id: int, session: str, limit: int) -> list[dict]:
-    """Products bought with the ones this visit clicked, newest click first."""
-    since = timezone.now() - SESSION_WINDOW
-    clicked = list(
-        WidgetEvent.objects.filter(session=session, kind=WidgetEvent.Kind.CLICK, created_at__gte=since)
-        .order_by("-created_at")
-        .values_list("product__sku", flat=True)[:3]
-    )
+def _click_lift(clicked: tuple[str, ...], limit: int) -> list[dict]:
+    """Products often bought with the clicked ones, up to half the list."""
     lifted, seen = [], set(clicked)
-    for sku in dict.fromkeys(clicked):
+    for sku in dict.fromkeys(clicked[:MAX_CLICKS]):
         for item in also_bought(sku=sku, limit=3)[1]:
             if item["sku"] not in seen:
                 seen.add(item["sku"])

@@ -35,6 +35,21 @@
     }
   }
 
+  function clicked() {
+    try {
+      return JSON.parse(window.sessionStorage.getItem("retailhub-clicked") || "[]");
+    } catch (e) {
+      return [];
+    }
+  }
+
+  function remember(sku) {
+    // The latest three products clicked in this visit, newest first: they lift related
+    // products in the next "for you" list.
+    var skus = [sku].concat(clicked().filter(function (s) { return s !== sku; })).slice(0, 3);
+    try { window.sessionStorage.setItem("retailhub-clicked", JSON.stringify(skus)); } catch (e) {}
+  }
+
   function send(events) {
     var body = JSON.stringify({ session: session(), events: events });
     var url = api + "events";
@@ -77,6 +92,7 @@
       link.appendChild(element("span", "rh-price", item.currency + " " + item.price));
       if (item.reason) link.appendChild(element("span", "rh-reason", item.reason));
       link.addEventListener("click", function () {
+        remember(item.sku);
         send([{ type: "click", list: list, sku: item.sku, run: data.run }]);
       });
       row.appendChild(link);
@@ -95,7 +111,7 @@
     if (kind === "also-bought") params.set("product", container.getAttribute("data-product") || "");
     if (kind === "for-you") {
       if (container.getAttribute("data-token")) params.set("token", container.getAttribute("data-token"));
-      params.set("session", session());
+      if (clicked().length) params.set("clicked", clicked().join(","));
     }
     container.setAttribute("aria-busy", "true");
     fetch(api + kind + "?" + params.toString(), { mode: "cors", credentials: "omit" })

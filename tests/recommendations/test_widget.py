@@ -133,21 +133,14 @@ def test_a_click_lifts_related_products_in_the_next_for_you_list(client, trained
     related = [
         r.other.sku for r in ProductAlsoBought.objects.filter(run=trained_store, product=clicked).order_by("rank")[:2]
     ]
-    client.post(
-        "/api/widget/v1/events",
-        json.dumps(
-            {
-                "session": "visit-2",
-                "events": [{"type": "click", "list": "also_bought", "sku": clicked.sku, "run": trained_store.pk}],
-            }
-        ),
-        content_type="text/plain",
-    )
+    plain = client.get("/api/widget/v1/for-you", {"token": token, "limit": 4}).json()["items"]
 
-    items = client.get("/api/widget/v1/for-you", {"token": token, "limit": 4, "session": "visit-2"}).json()["items"]
+    # The widget sends the visit's clicked products along with the next request.
+    items = client.get("/api/widget/v1/for-you", {"token": token, "limit": 4, "clicked": clicked.sku}).json()["items"]
 
     assert [item["sku"] for item in items[:2]] == related
     assert items[0]["reason"] == f"Because you looked at {clicked.name}"
+    assert [item["sku"] for item in items[2:]] == [i["sku"] for i in plain if i["sku"] not in related][:2]
 
 
 def test_admin_shows_click_through_rate_per_run_and_list(staff_client, trained_store):

@@ -65,9 +65,10 @@ def for_you(request):
         customer = customer_from_token(token)
     except BadToken as exc:
         return JsonResponse({"detail": f"Invalid shopper token: {exc}."}, status=403)
-    run_id, items = selectors.for_customer(
-        external_id=customer, limit=_limit(request), session=request.GET.get("session", "")[:64]
-    )
+    # The widget remembers what this visit clicked (sessionStorage) and sends it along:
+    # the lift needs no lookup on the server.
+    clicked = tuple(sku for sku in request.GET.get("clicked", "").split(",")[: selectors.MAX_CLICKS] if sku)
+    run_id, items = selectors.for_customer(external_id=customer, limit=_limit(request), clicked=clicked)
     return _response("for_you", run_id, items)
 
 
