@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -27,7 +28,8 @@ ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5
 DATABASE_URL = ADMIN_URL.rsplit("/", 1)[0] + "/retailhub_bench_widget"
 DATA = Path(os.environ.get("RETAILHUB_SAMPLE_DATA", ROOT.parent / "shared" / "data"))
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
-DURATION = os.environ.get("BENCH_DURATION", "15s")
+DURATION = os.environ.get("BENCH_DURATION", "8s")
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 WORKERS = os.environ.get("BENCH_GUNICORN_WORKERS", "4")
 
 ENV = {
@@ -121,7 +123,17 @@ def main() -> None:
         for url in urls.values():  # warm the caches and the workers
             for _ in range(20):
                 urllib.request.urlopen(url, timeout=5).read()
-        results = {name: wrk(url) for name, url in urls.items()}
+        # Rounds interleave the URLs, so drifts in machine load hit peer and widget alike;
+        # each figure is the median over the rounds.
+        rounds = [{name: wrk(url) for name, url in urls.items()} for _ in range(ROUNDS)]
+        results = {
+            name: {
+                "requests_per_second": statistics.median(r[name]["requests_per_second"] for r in rounds),
+                "p99_ms": statistics.median(r[name]["p99_ms"] for r in rounds),
+                "errors": sum(r[name]["errors"] for r in rounds),
+            }
+            for name in urls
+        }
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -131,7 +143,7 @@ def main() -> None:
             {
                 "benchmark": "widget_load",
                 "server": f"gunicorn, {WORKERS} sync workers; PostgreSQL; Redis cache",
-                "load": f"wrk, 2 threads, 16 connections, {DURATION} per URL",
+                "load": f"wrk, 2 threads, 16 connections, {DURATION} per URL, {ROUNDS} interleaved rounds (medians)",
                 "peer": "plain Django view returning a constant JSON (same server, same run)",
                 "results": results,
                 "throughput_ratio_to_peer": {
