@@ -3,12 +3,8 @@
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 from django.conf import settings
-from django.core.cache import cache
-from django.utils import timezone
 
 from apps.core.training.services import TRANSIENT_ERRORS
-
-HEARTBEAT_KEY = "worker-heartbeat"
 
 
 class TrainingTask(DjangoTask):
@@ -58,14 +54,6 @@ def retrain_all() -> list[int]:
     from apps.core.training.services import training_run_request
 
     return [training_run_request(kind=kind, trigger=TrainingRun.Trigger.SCHEDULE)[0].pk for kind in trainer_kinds()]
-
-
-@shared_task(name="core.record_worker_heartbeat")
-def record_worker_heartbeat() -> str:
-    """Beat runs this every minute; the time it was last run tells that workers are alive."""
-    now = timezone.now().isoformat()
-    cache.set(HEARTBEAT_KEY, now, 24 * 60 * 60)
-    return now
 
 
 @shared_task(name="core.ping")

@@ -6,7 +6,6 @@ from django.db.models import Q
 
 from apps.catalogue.models import Product, default_currency
 from apps.customers.models import Customer
-from apps.orders.querysets import OrderLineQuerySet, OrderQuerySet
 
 
 class ImportBatch(models.Model):
@@ -99,8 +98,6 @@ class Order(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = OrderQuerySet.as_manager()
-
     class Meta:
         ordering = ["-placed_at", "-id"]
         constraints = [
@@ -146,8 +143,6 @@ class OrderLine(models.Model):
         related_name="cancelled_by",
         db_index=False,
     )
-
-    objects = OrderLineQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "line_number"]

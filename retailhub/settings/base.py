@@ -203,10 +203,6 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Default periodic tasks; django-celery-beat copies them into the database, where
 # staff can edit them in the admin.
 CELERY_BEAT_SCHEDULE = {
-    "worker-heartbeat": {
-        "task": "core.record_worker_heartbeat",
-        "schedule": 60.0,
-    },
     "retrain-everything-nightly": {
         "task": "core.retrain_all",
         "schedule": crontab(hour=2, minute=30),

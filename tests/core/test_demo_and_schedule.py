@@ -34,7 +34,6 @@ def test_every_scheduled_task_is_registered():
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
     assert scheduled == {
-        "core.record_worker_heartbeat",
         "core.retrain_all",
         "core.expire_stale_training_runs",
         "orders.expire_stale_import_batches",

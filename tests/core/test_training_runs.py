@@ -264,3 +264,16 @@ def test_a_cancelled_run_stays_cancelled_when_it_then_fails(db):
 
     assert not training_run_fail(run_id=run.pk, error="late failure")
     assert TrainingRun.objects.get(pk=run.pk).status == "cancelled"
+
+
+def test_artifacts_are_saved_per_run_and_loaded_once_per_path(artifacts):
+    from apps.core.training.artifacts import artifact_delete, artifact_load, artifact_save
+
+    path = artifact_save(kind="segments", run_id=7, artifact={"weights": [1, 2]})
+
+    assert path == str(artifacts / "segments" / "7" / "model.pkl")
+    first = artifact_load(path)
+    assert first == {"weights": [1, 2]}
+    assert artifact_load(path) is first  # cached: a serving process reads the file once
+    artifact_delete(path)
+    assert not (artifacts / "segments" / "7").exists()

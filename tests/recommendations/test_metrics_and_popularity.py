@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from apps.recommendations.ml.metrics import hit_rate_at_k, ndcg_at_k, recall_at_k
-from apps.recommendations.ml.popularity import evaluate_lists, most_bought, most_bought_by_country
+from apps.recommendations.ml.popularity import most_bought, most_bought_by_country
 
 
 def test_ndcg_of_one_hit_in_second_place():
@@ -47,13 +47,6 @@ def test_most_bought_counts_distinct_customers_and_breaks_ties_by_id():
 
 def test_country_lists_only_for_countries_with_enough_customers():
     assert most_bought_by_country(EVENTS, limit=2, min_customers=2) == {"UK": [(8, 3), (7, 2)]}
-
-
-def test_evaluation_averages_over_customers():
-    metrics = evaluate_lists({1: [7, 8], 2: [8, 7]}, {1: {7}, 2: {7}})
-
-    # Customer 1: hit first (1.0); customer 2: hit second (0.6309...).
-    assert metrics == {"customers": 2, "ndcg@10": 0.8155, "hit_rate@10": 1.0}
 
 
 def test_trending_decays_each_buyers_latest_purchase():

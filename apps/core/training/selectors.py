@@ -11,11 +11,6 @@ def active_run_cache_key(kind: str) -> str:
     return f"active-run:{kind}"
 
 
-def active_run(*, kind: str) -> TrainingRun | None:
-    """The run whose results readers see for `kind`, or None before the first success."""
-    return TrainingRun.objects.filter(kind=kind, is_active=True).first()
-
-
 def active_run_id(*, kind: str) -> int | None:
     key = active_run_cache_key(kind)
     cached = cache.get(key)

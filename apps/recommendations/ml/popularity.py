@@ -4,8 +4,6 @@ and per country. Pure pandas, no Django."""
 import numpy as np
 import pandas as pd
 
-from apps.recommendations.ml.metrics import hit_rate_at_k, ndcg_at_k
-
 
 def most_bought(events: pd.DataFrame, *, limit: int) -> list[tuple[int, int]]:
     """(product_id, distinct customers) by distinct customers, then product id; top `limit`."""
@@ -24,16 +22,6 @@ def most_bought_by_country(events: pd.DataFrame, *, limit: int, min_customers: i
         if country and group["customer_id"].nunique() >= min_customers:
             lists[country] = most_bought(group, limit=limit)
     return lists
-
-
-def evaluate_lists(lists_for: dict[int, list[int]], truth_for: dict[int, set], *, k: int = 10) -> dict:
-    """Average NDCG@k and HitRate@k over the customers in truth_for."""
-    customers = list(truth_for)
-    if not customers:
-        return {"customers": 0, f"ndcg@{k}": 0.0, f"hit_rate@{k}": 0.0}
-    ndcg = np.mean([ndcg_at_k(lists_for[c], truth_for[c], k) for c in customers])
-    hits = np.mean([hit_rate_at_k(lists_for[c], truth_for[c], k) for c in customers])
-    return {"customers": len(customers), f"ndcg@{k}": round(float(ndcg), 4), f"hit_rate@{k}": round(float(hits), 4)}
 
 
 def trending(events: pd.DataFrame, *, as_of, half_life_days: float = 14.0, limit: int = 50) -> list[tuple[int, float]]:
