@@ -2,19 +2,33 @@
 
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from apps.core.training.services import TRANSIENT_ERRORS
 
 
 class TrainingTask(DjangoTask):
+    def soft_time_limit_in_force(self) -> float | None:
+        """A limit set on the message (apply_async(soft_time_limit=...)) wins over the task's."""
+        _hard, soft = self.request.timelimit or (None, None)
+        return soft or self.soft_time_limit
+
     def on_failure(self, exc, task_id, args, kwargs, einfo):
-        """Retries used up (or an error escaped the service): the run must not stay unfinished."""
-        from apps.core.training.services import training_run_fail
+        """Retries used up, or an error escaped the service: the run must not stay unfinished,
+        and its reason must be the real one."""
+        from apps.core.training.services import soft_time_limit_reason, training_run_fail
 
         run_id = kwargs.get("run_id", args[0] if args else None)
-        if run_id is not None:
-            training_run_fail(run_id=run_id, error=f"Gave up after retries: {type(exc).__name__}: {exc}")
+        if run_id is None:
+            return
+        if isinstance(exc, SoftTimeLimitExceeded):  # fired before the service took the run
+            error = soft_time_limit_reason(stage="starting", soft_time_limit=self.soft_time_limit_in_force())
+        elif isinstance(exc, TRANSIENT_ERRORS):
+            error = f"Gave up after retries: {type(exc).__name__}: {exc}"
+        else:
+            error = f"{type(exc).__name__}: {exc}"
+        training_run_fail(run_id=run_id, error=error)
 
 
 @shared_task(
@@ -36,7 +50,9 @@ class TrainingTask(DjangoTask):
 def train_run(self, run_id: int) -> str:
     from apps.core.training.services import training_run_execute
 
-    return training_run_execute(run_id=run_id, hostname=f"{self.request.hostname}").status
+    return training_run_execute(
+        run_id=run_id, hostname=f"{self.request.hostname}", soft_time_limit=self.soft_time_limit_in_force()
+    ).status
 
 
 @shared_task(name="core.expire_stale_training_runs")

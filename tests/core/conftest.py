@@ -61,7 +61,8 @@ def start_worker(broker, tmp_path):
             **(env or {}),
         }
         name = f"test-{uuid.uuid4().hex[:8]}@%h"
-        log = (tmp_path / f"{name.split('@')[0]}.log").open("w")
+        log_path = tmp_path / f"{name.split('@')[0]}.log"
+        log = log_path.open("w")
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -88,6 +89,7 @@ def start_worker(broker, tmp_path):
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+        process.log_path = log_path
         processes.append(process)
         return process
 

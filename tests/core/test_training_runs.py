@@ -206,6 +206,32 @@ def test_retries_given_up_by_the_task_fail_the_run(store):
     assert (run.status, run.error) == ("failed", "Gave up after retries: TimeoutError: broker gone")
 
 
+def test_a_soft_time_limit_before_the_service_took_the_run_is_named_not_retried(store):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from apps.core.tasks import train_run
+
+    run, _ = training_run_request(kind="segments", trigger=STAFF, enqueue=False)
+    train_run.on_failure(SoftTimeLimitExceeded(), "task-id", (run.pk,), {}, None)
+
+    run.refresh_from_db()
+    assert (run.status, run.error) == (
+        "failed",
+        f"Stopped: the run went past its soft time limit of {train_run.soft_time_limit} s while starting.",
+    )
+    assert SoftTimeLimitExceeded not in train_run.autoretry_for
+
+
+def test_an_error_that_escapes_the_service_is_reported_as_itself(store):
+    from apps.core.tasks import train_run
+
+    run, _ = training_run_request(kind="segments", trigger=STAFF, enqueue=False)
+    train_run.on_failure(MemoryError("cannot allocate"), "task-id", (run.pk,), {}, None)
+
+    run.refresh_from_db()
+    assert (run.status, run.error) == ("failed", "MemoryError: cannot allocate")
+
+
 def test_an_interrupted_run_does_not_stay_running(store, artifacts, settings):
     settings.TRAINERS = {**settings.TRAINERS, "segments": "tests.training_support.InterruptedTrainer"}
     run, _ = training_run_request(kind="segments", trigger=STAFF, enqueue=False)

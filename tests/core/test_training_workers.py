@@ -5,9 +5,11 @@ transaction, and two workers sharing the ml queue."""
 import json
 import os
 import signal
+from contextlib import contextmanager, nullcontext
 
+import psycopg
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from apps.core.models import TrainingRun
 from apps.core.training.services import training_run_execute, training_run_request
@@ -78,22 +80,60 @@ def test_redeliveries_are_bounded(serving, start_worker, broker):
     assert TrainingRun.objects.get(is_active=True).pk == active_id
 
 
-def test_a_run_past_its_soft_time_limit_fails_and_the_active_run_stays(serving, start_worker, broker):
+@pytest.fixture
+def warm_worker(store, artifacts, start_worker):
+    """A worker that has trained once, so its trainers are imported and a short time limit
+    is spent where a test puts it; the run it trained is the active one."""
+    worker = start_worker(env={"TRAINERS_OVERRIDE": SLOW_TRAINERS})
+    run, _ = training_run_request(kind="segments", trigger=STAFF)
+    wait_for(lambda: reload(run).is_active, timeout=90, what="the worker's first run to become active")
+    return worker, run.pk, served_rows()
+
+
+@contextmanager
+def row_locked(run_id: int):
+    """Another session holds a training run's row lock, as a slow concurrent activation would."""
+    db = connection.settings_dict
+    with psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"]) as other:
+        other.execute(f"SELECT id FROM {TrainingRun._meta.db_table} WHERE id = %s FOR UPDATE", [run_id])
+        yield
+
+
+SOFT_LIMIT = 5  # seconds; long beside the work a warm worker does before the stage under test
+
+
+@pytest.mark.parametrize("stage", ["claiming the run", "fitting", "publishing results", "activating"])
+def test_the_soft_time_limit_is_final_wherever_it_fires(stage, warm_worker, broker):
     from apps.core.tasks import train_run
 
-    active_id, before = serving
-    start_worker(env={"TRAINERS_OVERRIDE": SLOW_TRAINERS})
-    run, _ = training_run_request(kind="segments", trigger=STAFF, parameters={"fit_pause": 30}, enqueue=False)
+    worker, active_id, before = warm_worker
+    # Each stage is held until the limit fires: a pause in the trainer, or a row lock the
+    # worker waits on (the run's own row for the claim, the active run's for activation).
+    pauses = {"fitting": {"fit_pause": 600}, "publishing results": {"publish_pause": 600}}.get(stage, {})
+    run, _ = training_run_request(kind="segments", trigger=STAFF, parameters=pauses, enqueue=False)
+    locked = {"claiming the run": run.pk, "activating": active_id}.get(stage)
 
-    # Time limits travel in the message; this one carries a 2-second soft limit.
-    train_run.apply_async(args=[run.pk], soft_time_limit=2, time_limit=60)
+    with row_locked(locked) if locked else nullcontext():
+        # Time limits travel in the message.
+        train_run.apply_async(args=[run.pk], soft_time_limit=SOFT_LIMIT, time_limit=300)
+        # The worker logs this once it has cancelled whatever query the limit interrupted.
+        wait_for(
+            lambda: f"Training run {run.pk}: Stopped" in worker.log_path.read_text(),
+            timeout=90,
+            what="the worker to stop the run",
+        )
+        assert served_rows() == before
 
     failed = wait_for(lambda: reload(run).status == "failed" and reload(run), timeout=60, what="the run to fail")
-    # The 2-second limit counts from the task's start; the service's own clock starts a moment later.
-    assert failed.error in {f"Stopped: the run exceeded its soft time limit (after {s} s)." for s in (1, 2, 3)}
+    assert failed.error == f"Stopped: the run went past its soft time limit of {SOFT_LIMIT} s while {stage}."
+    # A claim cut short is cancelled on the server, so it never counts as an attempt.
+    assert failed.attempts == (0 if stage == "claiming the run" else 1)
     assert not CustomerRfm.objects.filter(run=run).exists()
     assert served_rows() == before
     assert TrainingRun.objects.get(is_active=True).pk == active_id
+    # Acknowledged and not retried: nothing waits in the queue or in the worker.
+    wait_for(lambda: broker.llen("ml") == 0 and broker.hlen("unacked") == 0, what="the message to be acknowledged")
+    assert reload(run).attempts == failed.attempts
 
 
 def test_a_retrain_inside_a_rolled_back_transaction_is_never_enqueued(store, broker):

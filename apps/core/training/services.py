@@ -13,9 +13,10 @@ from datetime import timedelta
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from psycopg import pq
 
 from apps.core.models import TrainingRun
 from apps.core.training.artifacts import artifact_delete, artifact_save
@@ -61,10 +62,35 @@ def training_run_request(
     return run, True
 
 
-def training_run_execute(*, run_id: int, hostname: str = "", on_progress=None) -> TrainingRun:
+def training_run_execute(
+    *, run_id: int, hostname: str = "", on_progress=None, soft_time_limit: float | None = None
+) -> TrainingRun:
     """Claim and train the run. A delivery that finds the run already running means the
     previous attempt is gone (its worker died, or a transient error asked for a retry: a
-    live attempt still holds the message), so it takes over, up to TRAINING_MAX_ATTEMPTS."""
+    live attempt still holds the message), so it takes over, up to TRAINING_MAX_ATTEMPTS.
+
+    The soft time limit is final wherever it fires (claiming, fitting, publishing,
+    activating): the run fails with that reason and without its rows, and is not retried.
+    `soft_time_limit` (seconds) only names the limit in that reason."""
+    stage = _Stage()
+    try:
+        return _claim_and_train(run_id=run_id, hostname=hostname, on_progress=on_progress, stage=stage)
+    except SoftTimeLimitExceeded:
+        return _stop_at_soft_time_limit(run_id=run_id, stage=stage.name, soft_time_limit=soft_time_limit)
+
+
+class _Stage:
+    """What the run is doing, named in the reason when a time limit stops it."""
+
+    name = "claiming the run"
+
+
+def soft_time_limit_reason(*, stage: str, soft_time_limit: float | None) -> str:
+    limit = f" of {soft_time_limit:g} s" if soft_time_limit else ""
+    return f"Stopped: the run went past its soft time limit{limit} while {stage}."
+
+
+def _claim_and_train(*, run_id: int, hostname: str, on_progress, stage: _Stage) -> TrainingRun:
     now = timezone.now()
     claimed = (
         TrainingRun.objects.filter(pk=run_id, attempts__lt=settings.TRAINING_MAX_ATTEMPTS)
@@ -88,28 +114,24 @@ def training_run_execute(*, run_id: int, hostname: str = "", on_progress=None) -
             run.refresh_from_db()
         return run
 
+    stage.name = "fitting"
     trainer = trainer_for(run.kind)
     trainer.discard(run_id=run.pk)  # rows of an attempt that died half-way
     started = time.monotonic()
     report = _progress_reporter(run.pk, on_progress)
     try:
         outcome = trainer.fit(cutoff=run.data_cutoff, parameters=run.parameters, report=report)
+        stage.name = "publishing results"
         report(85, "Writing results")
         if outcome.artifact is not None:
             run.artifact_path = artifact_save(kind=run.kind, run_id=run.pk, artifact=outcome.artifact)
         trainer.publish(run=run, outcome=outcome)
+        stage.name = "activating"
         _succeed(run, outcome, started)
     except TrainingCancelled:
         _discard_quietly(trainer, run)
     except SoftTimeLimitExceeded:
-        _discard_quietly(trainer, run)
-        # The limit in force travels with the task message; say how long the run had.
-        elapsed = time.monotonic() - started
-        training_run_fail(
-            run_id=run.pk,
-            error=f"Stopped: the run exceeded its soft time limit (after {elapsed:.0f} s).",
-            duration=elapsed,
-        )
+        raise  # final, whatever the stage: training_run_execute fails the run
     except TRANSIENT_ERRORS:
         # The run stays claimed; the task's retry (with backoff) takes it over as the next attempt.
         _discard_quietly(trainer, run)
@@ -127,8 +149,37 @@ def training_run_execute(*, run_id: int, hostname: str = "", on_progress=None) -
         raise
     run.refresh_from_db()
     if run.status == TrainingRun.Status.SUCCEEDED:
+        stage.name = "pruning old runs"
         training_runs_prune(kind=run.kind)
     return run
+
+
+def _stop_at_soft_time_limit(*, run_id: int, stage: str, soft_time_limit: float | None) -> TrainingRun:
+    """Fail the run for its soft limit. A run that already succeeded (the limit fired while
+    old runs were pruned) keeps its status and its rows."""
+    _reset_interrupted_connection()
+    reason = soft_time_limit_reason(stage=stage, soft_time_limit=soft_time_limit)
+    logger.warning("Training run %s: %s", run_id, reason)
+    training_run_fail(run_id=run_id, error=reason)
+    run = TrainingRun.objects.get(pk=run_id)
+    if run.status != TrainingRun.Status.SUCCEEDED:
+        _discard_quietly(trainer_for(run.kind), run)
+    return run
+
+
+def _reset_interrupted_connection() -> None:
+    """A limit that fires inside a query leaves the connection waiting for that query's
+    result, refusing any other: cancel the query on the server and reconnect, so that the
+    failure can still be written (and a blocked claim or lock never completes later)."""
+    raw = connection.connection
+    if raw is None or connection.vendor != "postgresql":
+        return
+    if raw.info.transaction_status == pq.TransactionStatus.ACTIVE:
+        try:
+            raw.cancel_safe(timeout=5)
+        except Exception:  # the server may be gone too; closing is what matters
+            logger.warning("Could not cancel the interrupted query", exc_info=True)
+        connection.close()
 
 
 def _progress_reporter(run_id: int, on_progress=None):
