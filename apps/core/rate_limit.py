@@ -31,13 +31,20 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), seconds
 
 
+def _clock() -> float:
+    return time.time()
+
+
 class _Windows:
     def __init__(self):
+        self.reset()
+
+    def reset(self) -> None:
         self.window_start = 0
         self.counts: dict[str, int] = {}
 
-    def hit(self, client: str, window: int) -> int:
-        start = int(time.time() // window) * window
+    def hit(self, client: str, window: int, now: float) -> int:
+        start = int(now // window) * window
         if start != self.window_start:  # a new window: forget the last one's counts
             self.window_start, self.counts = start, {}
         count = self.counts.get(client, 0) + 1
@@ -45,18 +52,29 @@ class _Windows:
         return count
 
 
+# Every view's counters, so that they can be forgotten at once (between tests).
+_ALL_WINDOWS: list[_Windows] = []
+
+
+def rate_limits_reset() -> None:
+    for windows in _ALL_WINDOWS:
+        windows.reset()
+
+
 def rate_limited(setting_name: str):
     def decorate(view):
         windows = _Windows()
+        _ALL_WINDOWS.append(windows)
 
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             from django.conf import settings
 
             limit, window = parse_rate(getattr(settings, setting_name))
-            if windows.hit(client_address(request), window) > limit:
+            now = _clock()
+            if windows.hit(client_address(request), window, now) > limit:
                 response = JsonResponse({"detail": "Too many requests; slow down."}, status=429)
-                response["Retry-After"] = str(window - int(time.time()) % window)
+                response["Retry-After"] = str(window - int(now) % window)
                 return response
             return view(request, *args, **kwargs)
 

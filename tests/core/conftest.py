@@ -1,6 +1,8 @@
 """Real Celery worker processes against the real Redis broker and the test database."""
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -88,22 +90,40 @@ def start_worker(broker, tmp_path):
             env=worker_env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: teardown stops the pool children too
         )
         process.log_path = log_path
-        processes.append(process)
+        processes.append((process, log))
+        # Tests queue work only once the worker consumes: a slow start never races a test's steps.
+        wait_for(
+            lambda: process.poll() is not None or " ready." in log_path.read_text(),
+            timeout=180,
+            what=f"worker {name} to be ready",
+        )
+        if process.poll() is not None:
+            raise AssertionError(f"worker {name} exited at start:\n{log_path.read_text()[-3000:]}")
         return process
 
     yield start
-    for process in processes:
-        process.terminate()
-    for process in processes:
+    for process, _ in processes:
+        _signal_group(process, signal.SIGTERM)
+    for process, log in processes:
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            process.kill()
+            _signal_group(process, signal.SIGKILL)
+            process.wait()
+        # A pool child orphaned by a failed test must not write into the next test's tables.
+        _signal_group(process, signal.SIGKILL)
+        log.close()
 
 
-def wait_for(predicate, *, timeout: float = 60, every: float = 0.2, what: str = "condition"):
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # the whole group is gone already
+        os.killpg(process.pid, signum)
+
+
+def wait_for(predicate, *, timeout: float = 120, every: float = 0.2, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()

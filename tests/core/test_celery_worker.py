@@ -15,4 +15,4 @@ def test_worker_process_runs_a_task_sent_through_redis(start_worker):
 
     result = app.send_task("core.ping", args=[token], queue="default")
 
-    assert result.get(timeout=60) == f"pong:{token}"
+    assert result.get(timeout=120) == f"pong:{token}"

@@ -97,11 +97,18 @@ def test_cors_admits_configured_storefronts_only(client, trained_store, settings
     assert "Access-Control-Allow-Origin" not in other
 
 
-def test_anonymous_callers_are_rate_limited(client, trained_store, settings):
-    settings.WIDGET_RATE = "3/minute"
-    codes = [client.get("/api/widget/v1/trending", REMOTE_ADDR="203.0.113.9").status_code for _ in range(4)]
+@pytest.fixture
+def mid_minute(monkeypatch):
+    """The limiter's clock stopped 30 s into a minute, so no window ends between requests."""
+    monkeypatch.setattr("apps.core.rate_limit._clock", lambda: 1_800_000_030.0)
 
-    assert codes == [200, 200, 200, 429]
+
+def test_anonymous_callers_are_rate_limited(client, trained_store, settings, mid_minute):
+    settings.WIDGET_RATE = "3/minute"
+    responses = [client.get("/api/widget/v1/trending", REMOTE_ADDR="203.0.113.9") for _ in range(4)]
+
+    assert [response.status_code for response in responses] == [200, 200, 200, 429]
+    assert responses[-1]["Retry-After"] == "30"  # the rest of the minute
     assert client.get("/api/widget/v1/trending", REMOTE_ADDR="203.0.113.10").status_code == 200
 
 
@@ -200,7 +207,7 @@ def test_caching_headers(client, trained_store, shopper):
     assert client.get("/api/widget/v1/trending")["Cache-Control"] == "public, max-age=5"
 
 
-def test_behind_a_proxy_each_shopper_has_their_own_limit(client, trained_store, settings):
+def test_behind_a_proxy_each_shopper_has_their_own_limit(client, trained_store, settings, mid_minute):
     settings.WIDGET_RATE, settings.TRUSTED_PROXY_HOPS = "2/minute", 1
 
     def call(shopper_address):

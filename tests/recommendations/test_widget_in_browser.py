@@ -21,6 +21,7 @@ def rendered_dom(url: str, tmp_path) -> str:
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
+            "--disable-dev-shm-usage",  # containers often have a small /dev/shm
             "--disable-quic",
             "--no-first-run",
             "--disable-background-networking",
@@ -33,7 +34,7 @@ def rendered_dom(url: str, tmp_path) -> str:
         ],
         capture_output=True,
         text=True,
-        timeout=90,
+        timeout=180,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
