@@ -6,6 +6,12 @@ from apps.core.api.views import TrainingRunViewSet
 from apps.customers.api.views import CustomerViewSet
 from apps.orders.api.views import ImportBatchViewSet, OrderViewSet
 from apps.recommendations.api.views import CustomerRecommendationsView, SimilarProductsView
+from apps.segments.api.views import (
+    CustomerSegmentViewSet,
+    SavedSegmentViewSet,
+    SegmentMovementView,
+    SegmentProfilesView,
+)
 
 router = DefaultRouter()
 router.register("categories", CategoryViewSet)
@@ -14,6 +20,8 @@ router.register("customers", CustomerViewSet)
 router.register("orders", OrderViewSet)
 router.register("import-batches", ImportBatchViewSet)
 router.register("training-runs", TrainingRunViewSet)
+router.register("customer-segments", CustomerSegmentViewSet, basename="customer-segment")
+router.register("saved-segments", SavedSegmentViewSet)
 
 urlpatterns = [
     path(
@@ -22,5 +30,7 @@ urlpatterns = [
         name="customer-recommendations",
     ),
     path("recommendations/products/<str:sku>/similar/", SimilarProductsView.as_view(), name="similar-products"),
+    path("segments/", SegmentProfilesView.as_view(), name="segment-profiles"),
+    path("segments/movement/", SegmentMovementView.as_view(), name="segment-movement"),
     *router.urls,
 ]

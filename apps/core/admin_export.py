@@ -27,20 +27,26 @@ class CsvExportMixin:
     def export_csv(self, request):
         changelist = self.get_changelist_instance(request)
         queryset = changelist.get_queryset(request)
-        writer = csv.writer(_Echo())
-
-        def rows():
-            yield writer.writerow(self.csv_fields)
-            for obj in queryset.iterator(chunk_size=2000):
-                yield writer.writerow([_resolve(obj, field) for field in self.csv_fields])
-
-        name = f"{self.model._meta.model_name}-{timezone.now():%Y%m%d-%H%M%S}.csv"
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        rows = ([resolve_field(obj, field) for field in self.csv_fields] for obj in queryset.iterator(chunk_size=2000))
+        return csv_download(header=self.csv_fields, rows=rows, name=self.model._meta.model_name)
 
 
-def _resolve(obj, field: str):
+def csv_download(*, header, rows, name: str) -> StreamingHttpResponse:
+    """Stream `rows` (iterables of cells) as a CSV attachment named after `name` and now."""
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.now():%Y%m%d-%H%M%S}.csv"'
+    return response
+
+
+def resolve_field(obj, field: str):
+    """The value at an attribute path with "__" between related objects; "" for a missing one."""
     value = obj
     for part in field.split("__"):
         value = getattr(value, part, None)

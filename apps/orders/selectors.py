@@ -44,3 +44,39 @@ def purchase_events(*, before=None, since=None) -> pd.DataFrame:
     frame["placed_at"] = pd.to_datetime(frame["placed_at"], utc=True)
     frame["amount"] = frame["amount"].astype(float)
     return frame
+
+
+CUSTOMER_LINE_COLUMNS = ["customer_id", "order_id", "product_id", "placed_at", "quantity", "amount"]
+
+
+def customer_order_lines(*, before=None) -> pd.DataFrame:
+    """Every merchandise sale and cancellation line of known customers, signed as logged
+    (cancellations and returns negative), exact duplicates left out: what customer
+    segmentation nets per customer. Quantity-zero and unpriced lines are skipped."""
+    line_table, order_table = OrderLine._meta.db_table, Order._meta.db_table
+    product_table = Product._meta.db_table
+    conditions = [
+        "o.customer_id IS NOT NULL",
+        "l.kind IN (%s, %s)",
+        "l.quantity <> 0",
+        "l.unit_price > 0",
+        "l.is_duplicate = %s",
+        "p.kind = %s",
+    ]
+    params: list = [OrderLine.Kind.SALE, OrderLine.Kind.CANCELLATION, False, Product.Kind.MERCHANDISE]
+    if before is not None:
+        conditions.append("o.placed_at < %s")
+        params.append(connection.ops.adapt_datetimefield_value(before))
+    sql = f"""
+        SELECT o.customer_id, o.id, l.product_id, o.placed_at, l.quantity, l.quantity * l.unit_price
+        FROM {line_table} l JOIN {order_table} o ON o.id = l.order_id JOIN {product_table} p ON p.id = l.product_id
+        WHERE {" AND ".join(conditions)}
+        ORDER BY o.placed_at, o.id, l.line_number
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    frame = pd.DataFrame(rows, columns=CUSTOMER_LINE_COLUMNS)
+    frame["placed_at"] = pd.to_datetime(frame["placed_at"], utc=True)
+    frame["amount"] = frame["amount"].astype(float)
+    return frame

@@ -243,7 +243,7 @@ BENCHMARK_PEER_VIEW = env.bool("BENCHMARK_PEER_VIEW", default=False)
 # The trainer of each model kind; a kind absent here cannot be retrained yet.
 TRAINERS = {
     "recommendations": "apps.recommendations.training.RecommendationsTrainer",
-    "segments": "apps.segments.training.RfmTrainer",
+    "segments": "apps.segments.training.SegmentsTrainer",
     **env.json("TRAINERS_OVERRIDE", default={}),
 }
 TRAINING_ARTIFACT_DIR = env.path("TRAINING_ARTIFACT_DIR", default=VAR_DIR / "artifacts")

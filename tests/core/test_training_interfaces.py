@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from apps.core.models import TrainingRun
 from apps.core.training.device import torch_device
-from apps.segments.models import CustomerRfm
+from apps.segments.models import CustomerSegment
 
 
 @pytest.mark.django_db(transaction=True)
@@ -17,7 +17,7 @@ def test_retrain_command_trains_in_process_and_prints_json(store, artifacts, cap
     printed = json.loads(capsys.readouterr().out)
     run = TrainingRun.objects.get()
     assert (printed["id"], printed["status"], printed["is_active"]) == (run.pk, "succeeded", True)
-    assert printed["metrics"]["customers"] == CustomerRfm.objects.filter(run=run).count()
+    assert printed["metrics"]["customers"] == CustomerSegment.objects.filter(run=run).count()
     assert printed["duration_seconds"] == run.duration_seconds > 0
     assert run.trigger == "cli"
 

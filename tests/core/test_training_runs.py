@@ -15,8 +15,8 @@ from apps.core.training.services import (
     training_runs_prune,
 )
 from apps.recommendations.models import PopularProduct
-from apps.segments.models import CustomerRfm
-from apps.segments.selectors import customer_rfm_current, segment_sizes
+from apps.segments.models import CustomerSegment
+from apps.segments.selectors import customer_segments_current, segment_sizes
 
 STAFF = TrainingRun.Trigger.STAFF
 
@@ -27,10 +27,10 @@ def test_a_requested_run_trains_publishes_and_becomes_active(store, artifacts):
     run.refresh_from_db()
     assert created
     assert (run.status, run.is_active, run.gate_passed, run.progress, run.attempts) == ("succeeded", True, True, 100, 1)
-    assert run.metrics["customers"] == CustomerRfm.objects.filter(run=run).count() > 0
+    assert run.metrics["customers"] == CustomerSegment.objects.filter(run=run).count() > 0
     assert sum(segment_sizes().values()) == run.metrics["customers"]
     assert (
-        run.gate_reason == f"All {run.metrics['customers']:,} buying customers scored into "
+        run.gate_reason == f"All {run.metrics['customers']:,} customers scored into "
         f"{sum(1 for n in run.metrics['segment_counts'].values() if n)} segments."
     )
 
@@ -41,11 +41,11 @@ def test_a_new_run_replaces_the_active_one_and_staff_can_roll_back(store, artifa
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.is_active, second.is_active) == (False, True)
-    assert set(customer_rfm_current().values_list("run_id", flat=True)) == {second.pk}
+    assert set(customer_segments_current().values_list("run_id", flat=True)) == {second.pk}
 
     training_run_activate(run_id=first.pk)
 
-    assert set(customer_rfm_current().values_list("run_id", flat=True)) == {first.pk}
+    assert set(customer_segments_current().values_list("run_id", flat=True)) == {first.pk}
     assert list(TrainingRun.objects.filter(is_active=True).values_list("id", flat=True)) == [first.pk]
 
 
@@ -68,7 +68,7 @@ def test_a_run_refused_by_its_gate_stays_inactive_with_the_reason(store, artifac
 
     early.refresh_from_db()
     assert (early.status, early.is_active, early.gate_passed) == ("succeeded", False, False)
-    assert early.gate_reason == "No purchases before the cutoff: nothing to segment."
+    assert early.gate_reason == "No customer orders before the cutoff: nothing to segment."
     assert TrainingRun.objects.get(is_active=True).pk == good.pk
 
 
@@ -114,22 +114,22 @@ def test_a_claimed_run_is_not_trained_twice(store, artifacts):
     again = training_run_execute(run_id=run.pk)
 
     assert (again.status, again.attempts) == ("succeeded", 1)
-    assert CustomerRfm.objects.filter(run=run).count() == run.__class__.objects.get(pk=run.pk).metrics["customers"]
+    assert CustomerSegment.objects.filter(run=run).count() == run.__class__.objects.get(pk=run.pk).metrics["customers"]
 
 
 def test_a_failed_run_leaves_no_rows_no_file_and_the_active_run_serving(store, artifacts, settings):
     good, _ = training_run_request(kind="segments", trigger=STAFF)
-    served = list(customer_rfm_current().order_by("customer_id").values_list("customer_id", "segment"))
-    settings.TRAINERS = {**settings.TRAINERS, "segments": "tests.training_support.FailingRfmTrainer"}
+    served = list(customer_segments_current().order_by("customer_id").values_list("customer_id", "segment"))
+    settings.TRAINERS = {**settings.TRAINERS, "segments": "tests.training_support.FailingSegmentsTrainer"}
 
     bad, _ = training_run_request(kind="segments", trigger=STAFF)
 
     bad.refresh_from_db()
     assert bad.status == "failed"
     assert bad.error.startswith("RuntimeError: disk full after ")
-    assert not CustomerRfm.objects.filter(run=bad).exists()
+    assert not CustomerSegment.objects.filter(run=bad).exists()
     assert not (artifacts / "segments" / str(bad.pk)).exists()
-    assert list(customer_rfm_current().order_by("customer_id").values_list("customer_id", "segment")) == served
+    assert list(customer_segments_current().order_by("customer_id").values_list("customer_id", "segment")) == served
 
 
 def test_cancelled_runs_stop_and_leave_nothing(store, artifacts, settings):
@@ -137,7 +137,7 @@ def test_cancelled_runs_stop_and_leave_nothing(store, artifacts, settings):
     assert training_run_cancel(run_id=queued.pk)
     assert training_run_execute(run_id=queued.pk).status == "cancelled"
 
-    settings.TRAINERS = {**settings.TRAINERS, "segments": "tests.training_support.SlowRfmTrainer"}
+    settings.TRAINERS = {**settings.TRAINERS, "segments": "tests.training_support.SlowSegmentsTrainer"}
     running, _ = training_run_request(
         kind="segments", trigger=STAFF, parameters={"fit_pause": 30}, cutoff=None, enqueue=False
     )
@@ -147,7 +147,7 @@ def test_cancelled_runs_stop_and_leave_nothing(store, artifacts, settings):
     timer.join()
 
     assert finished.status == "cancelled"
-    assert not CustomerRfm.objects.filter(run=running).exists()
+    assert not CustomerSegment.objects.filter(run=running).exists()
     assert not training_run_cancel(run_id=running.pk)  # already finished
 
 

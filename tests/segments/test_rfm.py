@@ -1,32 +1,22 @@
-"""RFM on five customers small enough to score by hand."""
-
-import datetime as dt
+"""RFM on customers small enough to score by hand, and the named-segment score map."""
 
 import pandas as pd
 import pytest
 
-from apps.segments.ml.rfm import quintile_scores, rfm_table
-
-UTC = dt.UTC
+from apps.segments.ml.rfm import SCORE_MAP, SEGMENTS, quintile_scores, rfm_table, segment_for
 
 
-def events(rows):
-    frame = pd.DataFrame(rows, columns=["customer_id", "order_id", "placed_at", "amount"])
-    frame["placed_at"] = pd.to_datetime(frame["placed_at"], utc=True)
-    return frame
+def customers(rows):
+    return pd.DataFrame(rows, columns=["customer_id", "recency_days", "frequency", "monetary"])
 
 
-FIVE_CUSTOMERS = events(
+FIVE_CUSTOMERS = customers(
     [
-        (1, 101, "2011-01-01", 10.0),
-        (1, 102, "2011-01-20", 30.0),
-        (2, 103, "2011-01-05", 5.0),
-        (3, 104, "2011-01-25", 100.0),
-        (3, 105, "2011-01-26", 1.0),
-        (3, 106, "2011-01-27", 1.0),
-        (4, 107, "2011-01-10", 20.0),
-        (5, 108, "2011-01-30", 50.0),
-        (5, 109, "2011-01-30", 50.0),
+        (3, 5, 3, 102.0),
+        (1, 12, 2, 40.0),
+        (2, 27, 1, 5.0),
+        (4, 22, 1, 20.0),
+        (5, 2, 2, 100.0),
     ]
 )
 
@@ -39,29 +29,54 @@ def test_quintiles_split_five_values_into_scores_one_to_five():
 
 
 def test_rfm_table_scores_and_names_each_customer():
-    table = rfm_table(FIVE_CUSTOMERS, as_of=dt.datetime(2011, 2, 1, tzinfo=UTC)).set_index("customer_id")
+    table = rfm_table(FIVE_CUSTOMERS).set_index("customer_id")
 
-    assert table["recency_days"].to_dict() == {1: 12, 2: 27, 3: 5, 4: 22, 5: 2}
-    assert table["frequency"].to_dict() == {1: 2, 2: 1, 3: 3, 4: 1, 5: 2}
-    assert table["monetary"].to_dict() == {1: 40.0, 2: 5.0, 3: 102.0, 4: 20.0, 5: 100.0}
+    assert table.index.tolist() == [1, 2, 3, 4, 5]
     assert table["r"].to_dict() == {1: 3, 2: 1, 3: 4, 4: 2, 5: 5}
     assert table["f"].to_dict() == {1: 3, 2: 1, 3: 5, 4: 2, 5: 4}
     assert table["m"].to_dict() == {1: 3, 2: 1, 3: 5, 4: 2, 5: 4}
+    # FM = (F + M + 1) // 2: 3, 1, 5, 2, 4; then the grid row R, column FM.
     assert table["segment"].to_dict() == {
-        1: "loyal",
-        2: "hibernating",
+        1: "need_attention",
+        2: "lost",
         3: "champions",
-        4: "hibernating",
+        4: "about_to_sleep",
         5: "champions",
     }
 
 
-@pytest.mark.parametrize("as_of_day, expected", [(1, 12), (2, 13)])
-def test_recency_counts_whole_days_to_the_as_of_moment(as_of_day, expected):
-    table = rfm_table(FIVE_CUSTOMERS, as_of=dt.datetime(2011, 2, as_of_day, tzinfo=UTC))
+@pytest.mark.parametrize(
+    "r, f, m, expected",
+    [
+        (5, 1, 1, "new"),
+        (5, 5, 4, "champions"),
+        (4, 1, 2, "potential_loyalists"),  # FM rounds half up: (1 + 2 + 1) // 2 = 2
+        (4, 1, 1, "promising"),
+        (3, 2, 2, "need_attention"),
+        (2, 5, 5, "cannot_lose_them"),
+        (1, 4, 3, "at_risk"),
+        (1, 3, 2, "hibernating"),
+        (1, 1, 2, "lost"),
+    ],
+)
+def test_the_score_map_names_hand_made_customers(r, f, m, expected):
+    assert segment_for(r, f, m) == expected
 
-    assert table.set_index("customer_id").loc[1, "recency_days"] == expected
+
+def test_the_map_covers_every_score_and_uses_every_name():
+    names = {SCORE_MAP[r][fm] for r in range(1, 6) for fm in range(1, 6)}
+    assert names == set(SEGMENTS)
+    assert len(SEGMENTS) == 11
 
 
-def test_no_events_give_an_empty_table():
-    assert rfm_table(events([]), as_of=dt.datetime(2011, 2, 1, tzinfo=UTC)).empty
+def test_a_customer_who_returned_everything_gets_the_lowest_frequency_and_value():
+    table = rfm_table(
+        customers([(1, 3, 1, -10.0), (2, 3, 4, 50.0), (3, 60, 2, 20.0), (4, 90, 1, 5.0), (5, 1, 3, 30.0)])
+    ).set_index("customer_id")
+
+    assert (table.loc[1, "f"], table.loc[1, "m"]) == (1, 1)
+    assert table.loc[1, "segment"] == SCORE_MAP[table.loc[1, "r"]][1]
+
+
+def test_no_customers_give_an_empty_table():
+    assert rfm_table(customers([])).empty
