@@ -160,10 +160,12 @@ def _stop_at_soft_time_limit(*, run_id: int, stage: str, soft_time_limit: float 
     _reset_interrupted_connection()
     reason = soft_time_limit_reason(stage=stage, soft_time_limit=soft_time_limit)
     logger.warning("Training run %s: %s", run_id, reason)
-    training_run_fail(run_id=run_id, error=reason)
     run = TrainingRun.objects.get(pk=run_id)
+    # Only this attempt could have activated the run, and its commit either happened or never will.
     if run.status != TrainingRun.Status.SUCCEEDED:
         _discard_quietly(trainer_for(run.kind), run)
+    training_run_fail(run_id=run_id, error=reason)
+    run.refresh_from_db()
     return run
 
 
