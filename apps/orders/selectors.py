@@ -12,38 +12,13 @@ PURCHASE_COLUMNS = ["customer_id", "order_id", "product_id", "placed_at", "quant
 def purchase_events(*, before=None, since=None) -> pd.DataFrame:
     """Purchases as models should see them: sale lines of known customers, quantity and
     price above zero, merchandise only, exact duplicate rows left out."""
-    line_table, order_table = OrderLine._meta.db_table, Order._meta.db_table
-    product_table = Product._meta.db_table
-    conditions = [
-        "o.customer_id IS NOT NULL",
-        "l.kind = %s",
-        "l.quantity > 0",
-        "l.unit_price > 0",
-        "l.is_duplicate = %s",
-        "p.kind = %s",
-    ]
-    params: list = [OrderLine.Kind.SALE, False, Product.Kind.MERCHANDISE]
-    # Raw SQL: datetimes as the backend stores them (naive UTC text on SQLite).
-    adapt = connection.ops.adapt_datetimefield_value
-    if before is not None:
-        conditions.append("o.placed_at < %s")
-        params.append(adapt(before))
-    if since is not None:
-        conditions.append("o.placed_at >= %s")
-        params.append(adapt(since))
-    sql = f"""
-        SELECT o.customer_id, o.id, l.product_id, o.placed_at, l.quantity, l.quantity * l.unit_price, o.country
-        FROM {line_table} l JOIN {order_table} o ON o.id = l.order_id JOIN {product_table} p ON p.id = l.product_id
-        WHERE {" AND ".join(conditions)}
-        ORDER BY o.placed_at, o.id, l.line_number
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    frame = pd.DataFrame(rows, columns=PURCHASE_COLUMNS)
-    frame["placed_at"] = pd.to_datetime(frame["placed_at"], utc=True)
-    frame["amount"] = frame["amount"].astype(float)
-    return frame
+    return _merchandise_lines(
+        kinds=[OrderLine.Kind.SALE],
+        quantity_condition="l.quantity > 0",
+        columns=PURCHASE_COLUMNS,
+        before=before,
+        since=since,
+    )
 
 
 CUSTOMER_LINE_COLUMNS = ["customer_id", "order_id", "product_id", "placed_at", "quantity", "amount"]
@@ -53,22 +28,50 @@ def customer_order_lines(*, before=None) -> pd.DataFrame:
     """Every merchandise sale and cancellation line of known customers, signed as logged
     (cancellations and returns negative), exact duplicates left out: what customer
     segmentation nets per customer. Quantity-zero and unpriced lines are skipped."""
+    return _merchandise_lines(
+        kinds=[OrderLine.Kind.SALE, OrderLine.Kind.CANCELLATION],
+        quantity_condition="l.quantity <> 0",
+        columns=CUSTOMER_LINE_COLUMNS,
+        before=before,
+    )
+
+
+# SELECT expression of each column the readers above may ask for.
+_LINE_EXPRESSIONS = {
+    "customer_id": "o.customer_id",
+    "order_id": "o.id",
+    "product_id": "l.product_id",
+    "placed_at": "o.placed_at",
+    "quantity": "l.quantity",
+    "amount": "l.quantity * l.unit_price",
+    "country": "o.country",
+}
+
+
+def _merchandise_lines(*, kinds, quantity_condition: str, columns, before=None, since=None) -> pd.DataFrame:
+    """Priced, non-duplicate merchandise lines of known customers, of the given line kinds,
+    in order-log order, as a frame with `columns`."""
     line_table, order_table = OrderLine._meta.db_table, Order._meta.db_table
     product_table = Product._meta.db_table
     conditions = [
         "o.customer_id IS NOT NULL",
-        "l.kind IN (%s, %s)",
-        "l.quantity <> 0",
+        f"l.kind IN ({', '.join(['%s'] * len(kinds))})",
+        quantity_condition,
         "l.unit_price > 0",
         "l.is_duplicate = %s",
         "p.kind = %s",
     ]
-    params: list = [OrderLine.Kind.SALE, OrderLine.Kind.CANCELLATION, False, Product.Kind.MERCHANDISE]
+    params: list = [*kinds, False, Product.Kind.MERCHANDISE]
+    # Raw SQL: datetimes as the backend stores them (naive UTC text on SQLite).
+    adapt = connection.ops.adapt_datetimefield_value
     if before is not None:
         conditions.append("o.placed_at < %s")
-        params.append(connection.ops.adapt_datetimefield_value(before))
+        params.append(adapt(before))
+    if since is not None:
+        conditions.append("o.placed_at >= %s")
+        params.append(adapt(since))
     sql = f"""
-        SELECT o.customer_id, o.id, l.product_id, o.placed_at, l.quantity, l.quantity * l.unit_price
+        SELECT {", ".join(_LINE_EXPRESSIONS[name] for name in columns)}
         FROM {line_table} l JOIN {order_table} o ON o.id = l.order_id JOIN {product_table} p ON p.id = l.product_id
         WHERE {" AND ".join(conditions)}
         ORDER BY o.placed_at, o.id, l.line_number
@@ -76,7 +79,7 @@ def customer_order_lines(*, before=None) -> pd.DataFrame:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    frame = pd.DataFrame(rows, columns=CUSTOMER_LINE_COLUMNS)
+    frame = pd.DataFrame(rows, columns=columns)
     frame["placed_at"] = pd.to_datetime(frame["placed_at"], utc=True)
     frame["amount"] = frame["amount"].astype(float)
     return frame
