@@ -4,6 +4,12 @@ from rest_framework.routers import DefaultRouter
 from apps.catalogue.api.views import CategoryViewSet, ProductViewSet
 from apps.core.api.views import TrainingRunViewSet
 from apps.customers.api.views import CustomerViewSet
+from apps.forecasts.api.views import (
+    CategoryForecastViewSet,
+    ForecastModelViewSet,
+    ProductForecastViewSet,
+    ReorderListView,
+)
 from apps.orders.api.views import ImportBatchViewSet, OrderViewSet
 from apps.recommendations.api.views import CustomerRecommendationsView, SimilarProductsView
 from apps.segments.api.views import (
@@ -22,6 +28,9 @@ router.register("import-batches", ImportBatchViewSet)
 router.register("training-runs", TrainingRunViewSet)
 router.register("customer-segments", CustomerSegmentViewSet, basename="customer-segment")
 router.register("saved-segments", SavedSegmentViewSet)
+router.register("forecasts/products", ProductForecastViewSet, basename="product-forecast")
+router.register("forecasts/categories", CategoryForecastViewSet, basename="category-forecast")
+router.register("forecasts/models", ForecastModelViewSet, basename="forecast-model")
 
 urlpatterns = [
     path(
@@ -32,5 +41,6 @@ urlpatterns = [
     path("recommendations/products/<str:sku>/similar/", SimilarProductsView.as_view(), name="similar-products"),
     path("segments/", SegmentProfilesView.as_view(), name="segment-profiles"),
     path("segments/movement/", SegmentMovementView.as_view(), name="segment-movement"),
+    path("forecasts/reorder/", ReorderListView.as_view(), name="reorder-list"),
     *router.urls,
 ]

@@ -93,3 +93,98 @@ def heat(value: float, largest: float) -> str:
     share = 0.0 if largest <= 0 else max(0.0, min(1.0, value / largest))
     red, green, blue = (int(255 - share * (255 - c)) for c in (0x41, 0x76, 0x90))
     return escape(f"#{red:02x}{green:02x}{blue:02x}")
+
+
+@dataclass(frozen=True)
+class Band:
+    """A shaded range over part of a time chart (a forecast interval)."""
+
+    name: str
+    start: int  # index of the first period it covers
+    lower: Sequence[float]
+    upper: Sequence[float]
+    opacity: float = 0.25
+
+
+def time_lines(
+    periods: Sequence[str],
+    lines: Sequence[tuple[str, int, Sequence[float]]],
+    *,
+    title: str,
+    bands: Sequence[Band] = (),
+    width: int = 720,
+    height: int = 260,
+) -> SafeString:
+    """Lines over periods, each (name, index of its first period, values), over shaded
+    bands; the y axis starts at zero and ends at the largest value shown."""
+    left, right, top, bottom = 56, 12, 26, 28
+    plot_width, plot_height = width - left - right, height - top - bottom
+    count = max(len(periods), 2)
+    largest = max([v for _, _, values in lines for v in values] + [v for band in bands for v in band.upper], default=0)
+    largest = largest or 1.0
+
+    def x(index: int) -> str:
+        return f"{left + index / (count - 1) * plot_width:.1f}"
+
+    def y(value: float) -> str:
+        return f"{top + plot_height - max(0.0, value) / largest * plot_height:.1f}"
+
+    parts = [
+        format_html(
+            '<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{}" height="{}" viewBox="0 0 {} {}" '
+            'font-family="sans-serif" font-size="11"><title>{}</title>',
+            width,
+            height,
+            width,
+            height,
+            title,
+        ),
+        format_html(
+            '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#999"/><text x="{}" y="{}" text-anchor="end">{}</text>'
+            '<text x="{}" y="{}" text-anchor="end">0</text>',
+            left,
+            top + plot_height,
+            left + plot_width,
+            top + plot_height,
+            left - 6,
+            top + 4,
+            f"{largest:,.0f}",
+            left - 6,
+            top + plot_height,
+        ),
+    ]
+    for index in sorted({0, len(periods) - 1, *range(0, len(periods), max(1, len(periods) // 6))}):
+        if 0 <= index < len(periods):
+            parts.append(
+                format_html('<text x="{}" y="{}" text-anchor="middle">{}</text>', x(index), height - 8, periods[index])
+            )
+    for band in bands:
+        upper = [f"{x(band.start + j)},{y(v)}" for j, v in enumerate(band.upper)]
+        lower = [f"{x(band.start + j)},{y(v)}" for j, v in reversed(list(enumerate(band.lower)))]
+        parts.append(
+            format_html(
+                '<polygon points="{}" fill="{}" fill-opacity="{}"><title>{}</title></polygon>',
+                " ".join(upper + lower),
+                PALETTE[1],
+                band.opacity,
+                band.name,
+            )
+        )
+    for i, (name, start, values) in enumerate(lines):
+        points = " ".join(f"{x(start + j)},{y(v)}" for j, v in enumerate(values))
+        colour = PALETTE[(0, 3, 2, 4)[i % 4]]
+        parts.append(
+            format_html(
+                '<polyline points="{}" fill="none" stroke="{}" stroke-width="2"><title>{}</title></polyline>'
+                '<rect x="{}" y="6" width="12" height="12" fill="{}"/><text x="{}" y="16">{}</text>',
+                points,
+                colour,
+                name,
+                left + i * 150,
+                colour,
+                left + 16 + i * 150,
+                name,
+            )
+        )
+    parts.append(mark_safe("</svg>"))
+    return mark_safe("".join(str(part) for part in parts))

@@ -36,6 +36,23 @@ def customer_order_lines(*, before=None) -> pd.DataFrame:
     )
 
 
+SALE_COLUMNS = ["product_id", "placed_at", "quantity"]
+
+
+def merchandise_sales(*, before=None, product_id: int | None = None) -> pd.DataFrame:
+    """Units sold: every merchandise sale line, guests' included (demand is demand, whoever
+    bought), exact duplicates left out. Cancelled and returned units are not subtracted:
+    a return does not un-sell the week's demand."""
+    return _merchandise_lines(
+        kinds=[OrderLine.Kind.SALE],
+        quantity_condition="l.quantity > 0",
+        columns=SALE_COLUMNS,
+        before=before,
+        known_customers=False,
+        product_id=product_id,
+    )
+
+
 # SELECT expression of each column the readers above may ask for.
 _LINE_EXPRESSIONS = {
     "customer_id": "o.customer_id",
@@ -48,13 +65,22 @@ _LINE_EXPRESSIONS = {
 }
 
 
-def _merchandise_lines(*, kinds, quantity_condition: str, columns, before=None, since=None) -> pd.DataFrame:
-    """Priced, non-duplicate merchandise lines of known customers, of the given line kinds,
-    in order-log order, as a frame with `columns`."""
+def _merchandise_lines(
+    *,
+    kinds,
+    quantity_condition: str,
+    columns,
+    before=None,
+    since=None,
+    known_customers: bool = True,
+    product_id: int | None = None,
+) -> pd.DataFrame:
+    """Priced, non-duplicate merchandise lines (of known customers unless told otherwise),
+    of the given line kinds, in order-log order, as a frame with `columns`."""
     line_table, order_table = OrderLine._meta.db_table, Order._meta.db_table
     product_table = Product._meta.db_table
     conditions = [
-        "o.customer_id IS NOT NULL",
+        "o.customer_id IS NOT NULL" if known_customers else "1 = 1",
         f"l.kind IN ({', '.join(['%s'] * len(kinds))})",
         quantity_condition,
         "l.unit_price > 0",
@@ -70,6 +96,9 @@ def _merchandise_lines(*, kinds, quantity_condition: str, columns, before=None, 
     if since is not None:
         conditions.append("o.placed_at >= %s")
         params.append(adapt(since))
+    if product_id is not None:
+        conditions.append("l.product_id = %s")
+        params.append(product_id)
     sql = f"""
         SELECT {", ".join(_LINE_EXPRESSIONS[name] for name in columns)}
         FROM {line_table} l JOIN {order_table} o ON o.id = l.order_id JOIN {product_table} p ON p.id = l.product_id
@@ -81,5 +110,6 @@ def _merchandise_lines(*, kinds, quantity_condition: str, columns, before=None, 
         rows = cursor.fetchall()
     frame = pd.DataFrame(rows, columns=columns)
     frame["placed_at"] = pd.to_datetime(frame["placed_at"], utc=True)
-    frame["amount"] = frame["amount"].astype(float)
+    if "amount" in frame:
+        frame["amount"] = frame["amount"].astype(float)
     return frame

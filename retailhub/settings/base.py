@@ -189,7 +189,7 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=55 * 60)
 TRAINING_TIME_LIMIT = env.int("TRAINING_TIME_LIMIT", default=2 * 60 * 60)
 TRAINING_SOFT_TIME_LIMIT = env.int("TRAINING_SOFT_TIME_LIMIT", default=TRAINING_TIME_LIMIT - 5 * 60)
-CELERY_TASK_ROUTES = {"core.train_run": {"queue": "ml"}}
+CELERY_TASK_ROUTES = {"core.train_run": {"queue": "ml"}, "forecasts.fit_chunks": {"queue": "ml"}}
 # A message is redelivered only after this long unacknowledged; it must outlive the longest
 # hard time limit, or a second worker could start a run that is still training.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -244,6 +244,7 @@ BENCHMARK_PEER_VIEW = env.bool("BENCHMARK_PEER_VIEW", default=False)
 TRAINERS = {
     "recommendations": "apps.recommendations.training.RecommendationsTrainer",
     "segments": "apps.segments.training.SegmentsTrainer",
+    "forecasts": "apps.forecasts.training.ForecastsTrainer",
     **env.json("TRAINERS_OVERRIDE", default={}),
 }
 TRAINING_ARTIFACT_DIR = env.path("TRAINING_ARTIFACT_DIR", default=VAR_DIR / "artifacts")
@@ -253,6 +254,19 @@ TRAINING_MAX_ATTEMPTS = env.int("TRAINING_MAX_ATTEMPTS", default=3)
 TRAINING_QUEUED_EXPIRY = env.int("TRAINING_QUEUED_EXPIRY", default=6 * 60 * 60)
 # PyTorch models: "auto" takes a GPU when one is present.
 TRAINING_TORCH_DEVICE = env("TRAINING_TORCH_DEVICE", default="auto")
+
+# --- Forecasts
+# Weeks ahead a retrain forecasts, and the backtest origins each model is scored on.
+FORECAST_HORIZON = env.int("FORECAST_HORIZON", default=12)
+FORECAST_BACKTEST_ORIGINS = env.int("FORECAST_BACKTEST_ORIGINS", default=3)
+# Fan-out: products per chunk, and chunk tasks sent to other workers besides the run's own.
+FORECAST_CHUNK_SERIES = env.int("FORECAST_CHUNK_SERIES", default=200)
+FORECAST_HELPER_TASKS = env.int("FORECAST_HELPER_TASKS", default=3)
+# A chunk claimed this long ago and not finished lost its worker; the run's worker redoes it.
+FORECAST_CHUNK_STALE_SECONDS = env.int("FORECAST_CHUNK_STALE_SECONDS", default=600)
+# Replenishment defaults for products without a reorder policy of their own.
+FORECAST_DEFAULT_LEAD_TIME_DAYS = env.int("FORECAST_DEFAULT_LEAD_TIME_DAYS", default=14)
+FORECAST_DEFAULT_SERVICE_LEVEL = env.float("FORECAST_DEFAULT_SERVICE_LEVEL", default=0.95)
 
 LOGGING = {
     "version": 1,

@@ -116,6 +116,7 @@ def _claim_and_train(*, run_id: int, hostname: str, on_progress, stage: _Stage) 
 
     stage.name = "fitting"
     trainer = trainer_for(run.kind)
+    trainer.run_id = run.pk
     trainer.discard(run_id=run.pk)  # rows of an attempt that died half-way
     started = time.monotonic()
     report = _progress_reporter(run.pk, on_progress)

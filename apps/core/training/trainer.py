@@ -28,6 +28,9 @@ class Trainer(abc.ABC):
     kind: str = ""
     # Tables with a `run` foreign key that hold this kind's published results.
     result_models: tuple = ()
+    # The run being trained, set by the platform before `fit`: a trainer that fans its work
+    # out to other workers files that work under it.
+    run_id: int | None = None
 
     @abc.abstractmethod
     def fit(self, *, cutoff, parameters: dict, report: Report) -> TrainingOutcome:

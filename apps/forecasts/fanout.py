@@ -1,0 +1,101 @@
+"""Fan-out of a forecasting run's per-series work over Celery workers.
+
+The run's worker files its series as chunks and sends helper tasks to the training queue;
+every worker, the run's own included, claims pending chunks one at a time with a
+conditional UPDATE, fits them and stores the result. The run's worker then gathers them.
+Because it works through chunks itself, a run finishes on a single worker (helpers that
+arrive late find nothing to do), and no result backend is needed: results live in the
+database. A chunk whose worker vanished is claimed again once it is stale, and a late
+result from the lost claim is ignored (the claim token no longer matches).
+"""
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.forecasts.models import ForecastChunk
+
+logger = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.5
+
+
+def chunks_create(*, run_id: int, payloads: list[bytes]) -> None:
+    ForecastChunk.objects.filter(run_id=run_id).delete()
+    ForecastChunk.objects.bulk_create(
+        ForecastChunk(run_id=run_id, number=number, payload=payload) for number, payload in enumerate(payloads)
+    )
+
+
+def chunk_claim(*, run_id: int, worker: str) -> tuple[ForecastChunk, str] | None:
+    """Claim the next pending (or stale) chunk of the run; None when none is left."""
+    stale = timezone.now() - timedelta(seconds=settings.FORECAST_CHUNK_STALE_SECONDS)
+    claimable = Q(status=ForecastChunk.Status.PENDING) | Q(status=ForecastChunk.Status.CLAIMED, claimed_at__lt=stale)
+    for chunk_id in (
+        ForecastChunk.objects.filter(claimable, run_id=run_id).order_by("number").values_list("id", flat=True)
+    ):
+        token = uuid.uuid4().hex
+        claimed = ForecastChunk.objects.filter(claimable, pk=chunk_id).update(
+            status=ForecastChunk.Status.CLAIMED, claimed_by=worker[:200], claim_token=token, claimed_at=timezone.now()
+        )
+        if claimed:
+            return ForecastChunk.objects.get(pk=chunk_id), token
+    return None
+
+
+def chunk_finish(*, chunk_id: int, token: str, result: bytes, seconds: float) -> bool:
+    """Store a chunk's result, unless its claim was taken over meanwhile."""
+    return bool(
+        ForecastChunk.objects.filter(pk=chunk_id, claim_token=token, status=ForecastChunk.Status.CLAIMED).update(
+            status=ForecastChunk.Status.DONE, result=result, finished_at=timezone.now(), seconds=round(seconds, 3)
+        )
+    )
+
+
+def chunks_work(*, run_id: int, worker: str, compute: Callable[[bytes], bytes], keep_going=lambda: True) -> int:
+    """Claim and compute chunks until none is left (or `keep_going` says stop); returns how
+    many this worker finished."""
+    finished = 0
+    while keep_going():
+        claim = chunk_claim(run_id=run_id, worker=worker)
+        if claim is None:
+            return finished
+        chunk, token = claim
+        started = time.monotonic()
+        result = compute(bytes(chunk.payload))
+        finished += chunk_finish(chunk_id=chunk.pk, token=token, result=result, seconds=time.monotonic() - started)
+    return finished
+
+
+def chunks_gather(*, run_id: int, worker: str, compute: Callable[[bytes], bytes], on_wait=None) -> list[bytes]:
+    """Work through the run's chunks, wait for those other workers hold, and return every
+    result in chunk order. `on_wait(done, total)` is called while waiting (progress, and a
+    chance for the run to be cancelled)."""
+    while True:
+        chunks_work(run_id=run_id, worker=worker, compute=compute)
+        counts = ForecastChunk.objects.filter(run_id=run_id)
+        total = counts.count()
+        done = counts.filter(status=ForecastChunk.Status.DONE).count()
+        if done == total:
+            break
+        if on_wait:
+            on_wait(done, total)
+        time.sleep(POLL_SECONDS)
+    return [
+        bytes(result)
+        for result in ForecastChunk.objects.filter(run_id=run_id).order_by("number").values_list("result", flat=True)
+    ]
+
+
+def chunk_summary(run_id: int) -> dict:
+    """Who fitted how many chunks, for the run's metrics."""
+    by_worker: dict[str, int] = {}
+    for worker in ForecastChunk.objects.filter(run_id=run_id).values_list("claimed_by", flat=True):
+        by_worker[worker] = by_worker.get(worker, 0) + 1
+    return by_worker
