@@ -32,12 +32,21 @@ test: venv
 lint: venv
 	$(BIN)/ruff check .
 
-bench: venv
+# The forecasting peers (statsforecast needs pandas < 3) live in their own virtualenv.
+PEER_STAMP := .venv-bench/.installed
+$(PEER_STAMP): requirements-forecast-peers.txt
+	test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/pip install --quiet -r requirements-forecast-peers.txt
+	touch $(PEER_STAMP)
+
+bench: venv $(PEER_STAMP)
 	./scripts/services.sh
 	$(BIN)/pip install --quiet -r requirements-bench.txt
 	$(BIN)/python bench/import_orders.py
 	$(BIN)/python bench/worker_scaling.py
 	$(BIN)/python bench/recommendations.py
+	$(BIN)/python bench/segments.py
+	$(BIN)/python bench/forecasts.py
 	command -v wrk >/dev/null || apt-get install -y -qq wrk
 	$(BIN)/python bench/widget_load.py
 
@@ -45,4 +54,4 @@ services:
 	./scripts/services.sh
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) .venv-bench var

@@ -6,6 +6,7 @@ import time
 
 from apps.core.models import TrainingRun
 from apps.core.training.trainer import TrainingOutcome
+from apps.forecasts.training import ForecastsTrainer
 from apps.recommendations.training import RecommendationsTrainer
 from apps.segments.models import CustomerSegment
 from apps.segments.training import SegmentsTrainer
@@ -93,3 +94,20 @@ class FlakyDatabaseTrainer(SegmentsTrainer):
 class InterruptedTrainer(SegmentsTrainer):
     def fit(self, *, cutoff, parameters, report) -> TrainingOutcome:
         raise KeyboardInterrupt
+
+
+class HelpedForecastsTrainer(ForecastsTrainer):
+    """Starts on its work items only once another worker has claimed one, so a test proves
+    the items are shared however the workers were scheduled."""
+
+    def work_chunks(self, report):
+        from apps.forecasts.models import ForecastChunk
+
+        own = TrainingRun.objects.get(pk=self.run_id).worker_host
+        deadline = time.monotonic() + 120
+        while not ForecastChunk.objects.filter(run_id=self.run_id).exclude(claimed_by__in=["", own]).exists():
+            if time.monotonic() > deadline:
+                raise RuntimeError("no other worker claimed a work item")
+            report(9, "Waiting for a helper")
+            time.sleep(0.1)
+        return super().work_chunks(report)

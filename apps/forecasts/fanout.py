@@ -73,24 +73,25 @@ def chunks_work(*, run_id: int, worker: str, compute: Callable[[bytes], bytes], 
     return finished
 
 
-def chunks_gather(*, run_id: int, worker: str, compute: Callable[[bytes], bytes], on_wait=None) -> list[bytes]:
+def chunks_gather(*, run_id: int, worker: str, compute: Callable[[bytes], bytes], on_progress=None) -> list[bytes]:
     """Work through the run's chunks, wait for those other workers hold, and return every
-    result in chunk order. `on_wait(done, total)` is called while waiting (progress, and a
-    chance for the run to be cancelled)."""
+    result in chunk order. `on_progress(done, total)` is called before each chunk and while
+    waiting (progress, a heartbeat, and where a cancelled run stops)."""
+    chunks = ForecastChunk.objects.filter(run_id=run_id)
+    total = chunks.count()
+
+    def progress() -> bool:
+        done = chunks.filter(status=ForecastChunk.Status.DONE).count()
+        if on_progress:
+            on_progress(done, total)
+        return done < total
+
     while True:
-        chunks_work(run_id=run_id, worker=worker, compute=compute)
-        counts = ForecastChunk.objects.filter(run_id=run_id)
-        total = counts.count()
-        done = counts.filter(status=ForecastChunk.Status.DONE).count()
-        if done == total:
+        chunks_work(run_id=run_id, worker=worker, compute=compute, keep_going=progress)
+        if not progress():
             break
-        if on_wait:
-            on_wait(done, total)
         time.sleep(POLL_SECONDS)
-    return [
-        bytes(result)
-        for result in ForecastChunk.objects.filter(run_id=run_id).order_by("number").values_list("result", flat=True)
-    ]
+    return [bytes(result) for result in chunks.order_by("number").values_list("result", flat=True)]
 
 
 def chunk_summary(run_id: int) -> dict:

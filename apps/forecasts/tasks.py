@@ -1,4 +1,4 @@
-"""Helper task of a forecasting run's fan-out: fit chunks of its series while any are left."""
+"""Helper task of a forecasting run's fan-out: fit its work items while any are left."""
 
 from celery import shared_task
 from django.conf import settings
@@ -11,7 +11,7 @@ from django.conf import settings
 )
 def fit_chunks(run_id: int) -> int:
     from apps.core.models import TrainingRun
-    from apps.forecasts.chunk_fitting import chunk_compute
+    from apps.forecasts.chunk_fitting import item_compute
     from apps.forecasts.fanout import chunks_work
 
     def run_still_running() -> bool:
@@ -20,6 +20,6 @@ def fit_chunks(run_id: int) -> int:
     return chunks_work(
         run_id=run_id,
         worker=f"{fit_chunks.request.hostname or 'local'}",
-        compute=chunk_compute,
+        compute=item_compute,
         keep_going=run_still_running,
     )

@@ -1,7 +1,7 @@
 """The forecasts kind on the training platform: weekly demand of every merchandise product
 that has sold, forecast `horizon` weeks ahead by the model its backtests chose, with 80%
-and 95% intervals, summed per category. The local models are fanned out over workers in
-chunks; the global ones are fitted by the run's own worker meanwhile."""
+and 95% intervals, summed per category. The work (each global model, and the local models
+on chunks of products) is fanned out over the workers of the ml queue."""
 
 import time
 
@@ -12,19 +12,13 @@ from django.conf import settings
 
 from apps.catalogue.models import Product
 from apps.core.models import TrainingRun
-from apps.core.training.device import torch_device
 from apps.core.training.trainer import Trainer, TrainingOutcome
-from apps.forecasts.chunk_fitting import chunk_compute, chunk_payload, chunk_rows
+from apps.forecasts.chunk_fitting import gather, item_compute, work_items
 from apps.forecasts.fanout import chunk_summary, chunks_create, chunks_gather
 from apps.forecasts.ml.base import ForecastInput
 from apps.forecasts.ml.demand import demand_class
 from apps.forecasts.ml.forecaster import (
-    ModelForecasts,
-    fit_models,
     forecast_panel,
-    global_models,
-    join_models,
-    join_rows,
 )
 from apps.forecasts.ml.panel import panel_from_long, period_start
 from apps.forecasts.models import CategoryForecast, ForecastChunk, ProductForecast, ProductForecastModel
@@ -70,42 +64,21 @@ class ForecastsTrainer(Trainer):
 
         report(8, f"Forecasting {len(panel):,} products over {len(panel.periods)} weeks")
         started = time.perf_counter()
-        payloads = [
-            chunk_payload(rows=rows, data=data, origins=origins)
-            for rows in np.array_split(np.arange(len(panel)), max(1, -(-len(panel) // int(params["chunk_series"]))))
-        ]
-        if self.run_id is not None:
+        payloads = work_items(
+            data, origins=origins, chunk_series=int(params["chunk_series"]), lstm=bool(params["lstm"])
+        )
+        if self.run_id is None:  # outside the platform: no workers to share with
+            results = [item_compute(payload) for payload in payloads]
+        else:
             chunks_create(run_id=self.run_id, payloads=payloads)
             _send_helpers(self.run_id, len(payloads))
-
-        started_global = time.perf_counter()
-        global_part = self.fit_global_models(data, params, origins, report)
-        seconds["global_models"] = time.perf_counter() - started_global
-
-        report(55, "Fitting products one by one")
-        if self.run_id is None:  # outside the platform: no workers to share with
-            results = [chunk_compute(payload) for payload in payloads]
-        else:
-            worker = TrainingRun.objects.filter(pk=self.run_id).values_list("worker_host", flat=True).first() or ""
-            results = chunks_gather(
-                run_id=self.run_id,
-                worker=worker or "run worker",
-                compute=chunk_compute,
-                on_wait=lambda done_chunks, total: report(
-                    55 + 25 * done_chunks // total, f"Products fitted in {done_chunks} of {total} chunks"
-                ),
-            )
-        local_part = join_rows(
-            [
-                (chunk_rows(payload), ModelForecasts.from_bytes(result))
-                for payload, result in zip(payloads, results, strict=True)
-            ],
-            len(panel),
-        )
+            results = self.work_chunks(report)
+        fitted = gather(payloads, results, len(panel))
         seconds["fit"] = time.perf_counter() - started
+        seconds.update({f"model:{name}": round(value, 3) for name, value in fitted.seconds.items()})
 
         report(82, "Choosing a model per product")
-        result = forecast_panel(data, join_models(local_part, global_part))
+        result = forecast_panel(data, fitted)
         classes = demand_class(panel.values)
         metrics = _metrics(panel, result, classes, params, seconds)
         if self.run_id is not None:
@@ -118,20 +91,20 @@ class ForecastsTrainer(Trainer):
             results={"panel": panel, "forecast": result, "classes": classes},
         )
 
-    def fit_global_models(self, data: ForecastInput, params: dict, origins: int, report) -> ModelForecasts:
-        """The models that learn across all products, fitted by the run's own worker while
-        the helpers take the per-product chunks."""
-        models = global_models(lstm=bool(params["lstm"]), device=torch_device() if params["lstm"] else "cpu")
-        steps = len(models) * (origins + 1)
-        done = iter(range(1, steps + 1))
-        return fit_models(
-            data,
-            models,
-            origins=origins,
-            on_model=lambda name, origin: report(10 + 45 * next(done) // steps, f"Fitting {name}"),
+    def work_chunks(self, report) -> list[bytes]:
+        """Fit work items alongside the helpers until every item is done; their results in
+        item order."""
+        worker = TrainingRun.objects.filter(pk=self.run_id).values_list("worker_host", flat=True).first()
+        return chunks_gather(
+            run_id=self.run_id,
+            worker=worker or "run worker",
+            compute=item_compute,
+            on_progress=lambda done, total: report(10 + 70 * done // total, f"Fitted {done} of {total} work items"),
         )
 
     def publish(self, *, run, outcome) -> None:
+        if outcome.results is None:  # refused before forecasting: nothing to write
+            return
         panel, result, classes = (outcome.results[key] for key in ("panel", "forecast", "classes"))
         product_ids = [int(value) for value in panel.series_ids]
         periods = [period.date() for period in result.periods]

@@ -254,6 +254,9 @@ TRAINING_MAX_ATTEMPTS = env.int("TRAINING_MAX_ATTEMPTS", default=3)
 TRAINING_QUEUED_EXPIRY = env.int("TRAINING_QUEUED_EXPIRY", default=6 * 60 * 60)
 # PyTorch models: "auto" takes a GPU when one is present.
 TRAINING_TORCH_DEVICE = env("TRAINING_TORCH_DEVICE", default="auto")
+# Threads one training process may use (0: every core). With N ml worker processes on a host,
+# cores / N keeps their parallel loops from stalling each other.
+TRAINING_THREADS = env.int("TRAINING_THREADS", default=0)
 
 # --- Forecasts
 # Weeks ahead a retrain forecasts, and the backtest origins each model is scored on.

@@ -1,5 +1,9 @@
 """Where PyTorch models train: settings.TRAINING_TORCH_DEVICE is auto, cpu or cuda."""
 
+import os
+import sys
+from contextlib import contextmanager
+
 from django.conf import settings
 
 
@@ -20,3 +24,23 @@ def torch_device(choice: str | None = None) -> str:
     if choice == "cuda":
         raise RuntimeError("TRAINING_TORCH_DEVICE=cuda but no GPU is visible to this worker")
     return "cpu"
+
+
+@contextmanager
+def training_threads():
+    """Cap the threads a fit may use (BLAS, OpenMP, PyTorch) at settings.TRAINING_THREADS.
+    Several ml workers on one host each get a share of its cores: threads beyond that share
+    stall the others' parallel loops instead of helping."""
+    from threadpoolctl import threadpool_limits
+
+    threads = settings.TRAINING_THREADS or os.cpu_count() or 1
+    torch = sys.modules.get("torch")
+    previous = torch.get_num_threads() if torch else None
+    with threadpool_limits(limits=threads):
+        if torch:
+            torch.set_num_threads(threads)
+        try:
+            yield threads
+        finally:
+            if torch and previous:
+                torch.set_num_threads(previous)

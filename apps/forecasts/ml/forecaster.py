@@ -55,6 +55,7 @@ class ModelForecasts:
         for name in self.final:
             arrays[f"backtest:{name}"] = self.backtest.forecasts[name]
             arrays[f"final:{name}"] = self.final[name]
+            arrays[f"seconds:{name}"] = np.array(self.seconds.get(name, 0.0))
         buffer = io.BytesIO()
         np.savez_compressed(buffer, **arrays)
         return buffer.getvalue()
@@ -69,7 +70,8 @@ class ModelForecasts:
                 actuals=arrays["actuals"],
                 scales=arrays["scales"],
             )
-            return cls(backtest, {name: arrays[f"final:{name}"] for name in names})
+            seconds = {name: float(arrays[f"seconds:{name}"]) for name in names if f"seconds:{name}" in arrays.files}
+            return cls(backtest, {name: arrays[f"final:{name}"] for name in names}, seconds)
 
 
 def fit_models(
@@ -102,13 +104,15 @@ def join_rows(parts: Sequence[tuple[np.ndarray, ModelForecasts]], series_count: 
         scales=np.ones(shape_bt[:2]),
     )
     final = {name: np.full((series_count, first.final[name].shape[1]), np.nan) for name in names}
+    seconds = dict.fromkeys(names, 0.0)
     for rows, part in parts:
         backtest.actuals[:, rows] = part.backtest.actuals
         backtest.scales[:, rows] = part.backtest.scales
         for name in names:
             backtest.forecasts[name][:, rows] = part.backtest.forecasts[name]
             final[name][rows] = part.final[name]
-    return ModelForecasts(backtest, final)
+            seconds[name] += part.seconds.get(name, 0.0)
+    return ModelForecasts(backtest, final, seconds)
 
 
 def join_models(first: ModelForecasts, second: ModelForecasts) -> ModelForecasts:
