@@ -14,7 +14,7 @@ from apps.forecasts.ml.base import Forecaster, ForecastInput, non_negative
 from apps.forecasts.ml.windows import series_level, training_origins
 
 WINDOW = 26
-MAX_WINDOWS = 30_000
+MAX_WINDOWS = 20_000
 
 
 class GlobalLSTM(Forecaster):

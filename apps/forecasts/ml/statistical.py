@@ -76,7 +76,7 @@ def _arima_one(series: np.ndarray, horizon: int, regressors) -> np.ndarray:
     exog, future = (None, None) if regressors is None else (regressors[:periods], regressors[periods:])
     best, best_aicc = None, np.inf
     for order in ARIMA_ORDERS:
-        model = SARIMAX(series, exog=exog, order=order, trend="c" if order[1] == 0 else "n")
+        model = SARIMAX(series, exog=exog, order=order, trend="c" if order[1] == 0 else "n", concentrate_scale=True)
         fitted = model.fit(disp=False, maxiter=50)
         if np.isfinite(fitted.aicc) and fitted.aicc < best_aicc:
             best, best_aicc = fitted, fitted.aicc
