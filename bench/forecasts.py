@@ -60,7 +60,7 @@ def protocol_panel():
 def peers(panel) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "panel.npz"
-        np.savez(path, values=panel.values, periods=panel.periods.asi8, horizon=HORIZON)
+        np.savez(path, values=panel.values, periods=panel.periods.values.astype("datetime64[ns]"), horizon=HORIZON)
         done = subprocess.run(
             [str(PEER_PYTHON), str(ROOT / "bench" / "peers" / "forecast_peers.py"), str(path)],
             capture_output=True,

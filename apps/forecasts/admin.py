@@ -3,6 +3,7 @@
 and intervals drawn, the reorder list, and reorder policies."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -65,6 +66,8 @@ class ProductForecastModelAdmin(CsvExportMixin, admin.ModelAdmin):
         return "" if value is None else f"{value:.0%}"
 
     def product_view(self, request, product_id: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         product = get_object_or_404(Product, pk=product_id)
         forecasts = list(selectors.product_forecasts_current().filter(product=product).order_by("period_start"))
         model = selectors.forecast_models_current().filter(product=product).first()
@@ -82,6 +85,8 @@ class ProductForecastModelAdmin(CsvExportMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/forecasts/product.html", context)
 
     def reorder_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         show_all = request.GET.get("all") == "1"
         context = {
             **self.admin_site.each_context(request),
@@ -89,6 +94,7 @@ class ProductForecastModelAdmin(CsvExportMixin, admin.ModelAdmin):
             "opts": self.model._meta,
             "rows": selectors.reorder_list(only_due=not show_all),
             "show_all": show_all,
+            "weeks_from": selectors.reorder_weeks_from(),
             "run_id": selectors.forecast_run_id(),
         }
         return TemplateResponse(request, "admin/forecasts/reorder.html", context)

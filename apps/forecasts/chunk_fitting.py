@@ -33,7 +33,7 @@ def _payload(rows: np.ndarray, data: ForecastInput, origins: int, models: str) -
         buffer,
         rows=rows,
         history=data.history[rows],
-        periods=data.periods.asi8,
+        periods=data.periods.values.astype("datetime64[ns]"),
         settings=np.array([data.horizon, data.season_length or 0, origins, data.random_state]),
         models=np.array(models),
     )

@@ -5,17 +5,20 @@ every worker, the run's own included, claims pending chunks one at a time with a
 conditional UPDATE, fits them and stores the result. The run's worker then gathers them.
 Because it works through chunks itself, a run finishes on a single worker (helpers that
 arrive late find nothing to do), and no result backend is needed: results live in the
-database. A chunk whose worker vanished is claimed again once it is stale, and a late
-result from the lost claim is ignored (the claim token no longer matches).
+database. A worker refreshes its claim while it computes; a chunk whose worker vanished
+(no refresh for FORECAST_CHUNK_STALE_SECONDS) is claimed again. Every attempt at a chunk
+computes the same result, so the first to finish is kept and later ones are dropped.
 """
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -24,6 +27,7 @@ from apps.forecasts.models import ForecastChunk
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.5
+HEARTBEAT_SECONDS = 15
 
 
 def chunks_create(*, run_id: int, payloads: list[bytes]) -> None:
@@ -49,13 +53,41 @@ def chunk_claim(*, run_id: int, worker: str) -> tuple[ForecastChunk, str] | None
     return None
 
 
-def chunk_finish(*, chunk_id: int, token: str, result: bytes, seconds: float) -> bool:
-    """Store a chunk's result, unless its claim was taken over meanwhile."""
+def chunk_finish(*, chunk_id: int, result: bytes, seconds: float) -> bool:
+    """Store a chunk's result, unless another attempt at it finished first."""
     return bool(
-        ForecastChunk.objects.filter(pk=chunk_id, claim_token=token, status=ForecastChunk.Status.CLAIMED).update(
-            status=ForecastChunk.Status.DONE, result=result, finished_at=timezone.now(), seconds=round(seconds, 3)
-        )
+        ForecastChunk.objects.filter(pk=chunk_id)
+        .exclude(status=ForecastChunk.Status.DONE)
+        .update(status=ForecastChunk.Status.DONE, result=result, finished_at=timezone.now(), seconds=round(seconds, 3))
     )
+
+
+class _KeepingClaim:
+    """While a chunk is computed, a thread refreshes its claim so that nobody takes it
+    over as stale, however long it takes."""
+
+    def __init__(self, chunk_id: int, token: str):
+        self.chunk_id, self.token = chunk_id, token
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+
+    def _beat(self) -> None:
+        try:
+            while not self.stop.wait(HEARTBEAT_SECONDS):
+                ForecastChunk.objects.filter(
+                    pk=self.chunk_id, claim_token=self.token, status=ForecastChunk.Status.CLAIMED
+                ).update(claimed_at=timezone.now())
+        except Exception:  # a missed beat at worst lets another worker redo the chunk
+            logger.warning("Could not refresh the claim of chunk %s", self.chunk_id, exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
 
 
 def chunks_work(*, run_id: int, worker: str, compute: Callable[[bytes], bytes], keep_going=lambda: True) -> int:
@@ -68,8 +100,9 @@ def chunks_work(*, run_id: int, worker: str, compute: Callable[[bytes], bytes], 
             return finished
         chunk, token = claim
         started = time.monotonic()
-        result = compute(bytes(chunk.payload))
-        finished += chunk_finish(chunk_id=chunk.pk, token=token, result=result, seconds=time.monotonic() - started)
+        with _KeepingClaim(chunk.pk, token):
+            result = compute(bytes(chunk.payload))
+        finished += chunk_finish(chunk_id=chunk.pk, result=result, seconds=time.monotonic() - started)
     return finished
 
 

@@ -47,8 +47,8 @@ def reorder_suggestion(
     safety = z * math.sqrt(lead_variance)
     reorder_point = lead_mean + safety
     order_up_to = cover_mean + z * math.sqrt(cover_variance)
-    reorder_now = stock_on_hand <= reorder_point
-    quantity = max(0, math.ceil(order_up_to - stock_on_hand)) if reorder_now else 0
+    quantity = max(0, math.ceil(order_up_to - stock_on_hand)) if stock_on_hand <= reorder_point else 0
+    reorder_now = quantity > 0  # nothing expected to sell and nothing in stock: nothing to order
     return ReorderSuggestion(
         lead_time_demand=round(lead_mean, 3),
         safety_stock=round(safety, 3),

@@ -43,7 +43,8 @@ def product_weekly_history(product_id: int, *, weeks: int = 52, before=None) -> 
         return []
     end = pd.Timestamp(before)
     periods = pd.date_range(end=end - pd.Timedelta(weeks=1), periods=weeks, freq="W-MON")
-    weekly = sales.groupby(period_start(sales["placed_at"], "W"))["quantity"].sum()
+    local_times = sales["placed_at"].dt.tz_convert(settings.TIME_ZONE)
+    weekly = sales.groupby(period_start(local_times, "W"))["quantity"].sum()
     weekly = weekly.reindex(periods, fill_value=0)
     return [(period.date(), float(value)) for period, value in weekly.items()]
 
@@ -64,11 +65,29 @@ def reorder_policy_for(product: Product) -> dict:
     }
 
 
-def reorder_list(*, only_due: bool = True) -> list[dict]:
+def reorder_weeks_from(today: dt.date | None = None) -> dt.date | None:
+    """The first forecast week a reorder suggestion counts: the current week, so weeks
+    already past are not demand still to come. A forecast that lies wholly in the past
+    (a store whose data stopped, the demo's 2011 log) is read from its own first week."""
+    today = today or dt.date.today()
+    current_week = today - dt.timedelta(days=today.weekday())
+    periods = product_forecasts_current().values_list("period_start", flat=True)
+    last = periods.order_by("-period_start").first()
+    if last is None:
+        return None
+    return current_week if last >= current_week else periods.order_by("period_start").first()
+
+
+def reorder_list(*, only_due: bool = True, today: dt.date | None = None) -> list[dict]:
     """Products whose stock is tracked, with their suggestion from the active forecast:
     what to reorder now (or every tracked product), soonest expected stock-out first."""
     rows_by_product: dict[int, list] = {}
-    forecasts = product_forecasts_current().filter(product__stock_on_hand__isnull=False).order_by("period_start")
+    weeks_from = reorder_weeks_from(today)
+    forecasts = (
+        product_forecasts_current()
+        .filter(product__stock_on_hand__isnull=False, period_start__gte=weeks_from)
+        .order_by("period_start")
+    )
     for row in forecasts.values("product_id", "period_start", "forecast", "upper_80"):
         rows_by_product.setdefault(row["product_id"], []).append(row)
     products = Product.objects.filter(pk__in=rows_by_product).select_related("reorder_policy")

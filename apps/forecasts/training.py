@@ -45,18 +45,29 @@ class ForecastsTrainer(Trainer):
 
     def fit(self, *, cutoff, parameters, report) -> TrainingOutcome:
         params = {**default_parameters(), **parameters}
+        for name in ("horizon", "origins", "chunk_series"):
+            if int(params[name]) < 1:
+                raise ValueError(f"Parameter {name} must be at least 1, not {params[name]!r}.")
         seconds: dict[str, float] = {}
         report(3, "Reading sales")
         sales = merchandise_sales(before=cutoff)
         if sales.empty:
             return _refused("No merchandise sales before the cutoff: nothing to forecast.")
-        # Whole weeks only: the week holding the cutoff (or the last sale) is still selling.
-        last_moment = pd.Timestamp(cutoff) if cutoff else sales["placed_at"].max() + pd.Timedelta(days=1)
+        # Weeks as the store lives them (Monday 00:00 local time), whole weeks only: the week
+        # holding the cutoff (or the last sale) is still selling.
+        sales["placed_at"] = sales["placed_at"].dt.tz_convert(settings.TIME_ZONE)
+        last_moment = (
+            pd.Timestamp(cutoff).tz_convert(settings.TIME_ZONE)
+            if cutoff
+            else sales["placed_at"].max() + pd.Timedelta(days=1)
+        )
         end = period_start(pd.Series([last_moment]), "W").iloc[0]
         sales = sales[period_start(sales["placed_at"], "W") < end]
         if sales.empty:
             return _refused("No whole week of sales before the cutoff: nothing to forecast.")
-        panel = panel_from_long(sales, id_col="product_id", date_col="placed_at", value_col="quantity", freq="W")
+        panel = panel_from_long(
+            sales, id_col="product_id", date_col="placed_at", value_col="quantity", freq="W", end=end, week_start=0
+        )
         data = ForecastInput(
             panel.values, panel.periods, int(params["horizon"]), SEASON_LENGTH, random_state=params["random_state"]
         )

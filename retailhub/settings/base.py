@@ -265,8 +265,8 @@ FORECAST_BACKTEST_ORIGINS = env.int("FORECAST_BACKTEST_ORIGINS", default=3)
 # Fan-out: products per chunk, and chunk tasks sent to other workers besides the run's own.
 FORECAST_CHUNK_SERIES = env.int("FORECAST_CHUNK_SERIES", default=200)
 FORECAST_HELPER_TASKS = env.int("FORECAST_HELPER_TASKS", default=3)
-# A chunk claimed this long ago and not finished lost its worker; the run's worker redoes it.
-FORECAST_CHUNK_STALE_SECONDS = env.int("FORECAST_CHUNK_STALE_SECONDS", default=600)
+# A work item whose claim was not refreshed for this long lost its worker: another takes it.
+FORECAST_CHUNK_STALE_SECONDS = env.int("FORECAST_CHUNK_STALE_SECONDS", default=120)
 # Replenishment defaults for products without a reorder policy of their own.
 FORECAST_DEFAULT_LEAD_TIME_DAYS = env.int("FORECAST_DEFAULT_LEAD_TIME_DAYS", default=14)
 FORECAST_DEFAULT_SERVICE_LEVEL = env.float("FORECAST_DEFAULT_SERVICE_LEVEL", default=0.95)

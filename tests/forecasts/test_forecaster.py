@@ -95,3 +95,25 @@ def test_the_same_seed_gives_the_same_forecast(seed):
     second = fit_models(data, global_models(lstm=True), origins=1).final
     for name in first:
         np.testing.assert_array_equal(first[name], second[name])
+
+
+def test_a_work_item_computed_elsewhere_gives_what_fitting_here_gives():
+    from apps.forecasts.chunk_fitting import gather, item_compute, work_items
+
+    data = panel(series=6)
+    payloads = work_items(data, origins=2, chunk_series=4, lstm=False)
+    assert len(payloads) == 3  # the gradient-boosted model, then products 0-3 and 4-5
+    fitted = gather(payloads, [item_compute(payload) for payload in payloads], 6)
+    here = join_models(
+        fit_models(data, local_models(), origins=2), fit_models(data, global_models(lstm=False), origins=2)
+    )
+    for name in here.final:  # the week-of-year features survived the trip: same numbers
+        np.testing.assert_array_equal(fitted.final[name], here.final[name])
+
+
+def test_without_backtests_the_intervals_are_poisson():
+    history = np.array([[4.0, 4.0, 4.0]])
+    data = ForecastInput(history, pd.date_range("2024-01-01", periods=3, freq="W-MON"), 1, None)
+    bounds = forecast_panel(data, fit_models(data, local_models(), origins=3)).bounds
+    assert bounds["lower_80"][0, 0] == pytest.approx(4 - 1.2816 * 2)
+    assert bounds["upper_95"][0, 0] == pytest.approx(4 + 1.96 * 2)

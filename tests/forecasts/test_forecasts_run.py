@@ -164,6 +164,9 @@ def test_staff_see_the_chart_accuracy_list_and_reorder_page(forecasts_run, hand_
 
 
 def write_weekly_csv(path, rows):
+    if not rows:
+        path.write_text("")
+        return path
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["sku", "week", "units"])
@@ -206,6 +209,7 @@ def test_backtest_command_on_a_buyers_export_keeps_its_dates(tmp_path):
         ([("A", "2023-01-01", 1)], ["--id-col", "product"], "column 'product' is missing"),
         ([("A", "2023-01-01", 1), ("A", "01/13/2023x", 2)], [], "week on line 3 is not a date"),
         ([("A", "2023-01-01", 1), ("A", "2023-01-08", 2)], ["--horizon", "4"], "2 periods cannot hold out 4"),
+        ([], [], "the file is empty"),
     ],
 )
 def test_backtest_command_names_what_is_wrong_with_a_file(tmp_path, rows, arguments, message):
@@ -213,3 +217,14 @@ def test_backtest_command_names_what_is_wrong_with_a_file(tmp_path, rows, argume
     base = ["--csv", str(source), "--id-col", "sku", "--date-col", "week", "--value-col", "units", "--json"]
     with pytest.raises(CommandError, match=message):
         call_command("backtest_forecasts", *base, *arguments)
+
+
+def test_weeks_already_past_are_not_counted_as_demand_to_come(forecasts_run, hand_store):
+    Product.objects.filter(sku="85001").update(stock_on_hand=15)
+    # Today in the forecast's third week: its first two weeks are past.
+    assert selectors.reorder_weeks_from(dt.date(2011, 6, 1)) == dt.date(2011, 5, 30)
+    assert selectors.reorder_weeks_from(dt.date(2026, 1, 1)) == dt.date(2011, 5, 16)  # all past: its own first week
+    later = selectors.reorder_list(only_due=False, today=dt.date(2011, 6, 1))[0]
+    weeks = list(ProductForecast.objects.filter(run=forecasts_run, product__sku="85001").order_by("step"))
+    expected = weeks[2].forecast + weeks[3].forecast  # 14 days from the week of 30 May
+    assert later["lead_time_demand"] == pytest.approx(expected, abs=1e-3)

@@ -87,3 +87,19 @@ def test_statistical_models_only_take_smooth_series_with_enough_history():
         forecast = model.forecast(data)
         assert np.isfinite(forecast[0]).all() and np.isnan(forecast[1]).all()
         assert forecast[0] == pytest.approx(np.full(4, smooth.mean()), abs=3)
+
+
+def test_known_regressors_move_the_forecast_where_history_shows_they_matter():
+    # Sales are 10 a week and 30 in promotion weeks; the last two future weeks are promoted.
+    rng = np.random.default_rng(3)
+    weeks = 40
+    promoted = (rng.random(weeks + 4) < 0.3).astype(float)
+    promoted[-4:] = [0, 0, 1, 1]
+    history = 10 + 20 * promoted[:weeks] + rng.normal(0, 0.5, weeks)
+    data = weekly([history], horizon=4)
+    data.regressors = promoted[None, :, None]
+
+    with_promotions = AutoArima().forecast(data)[0]
+
+    assert with_promotions[:2] == pytest.approx([10, 10], abs=1.5)
+    assert with_promotions[2:] == pytest.approx([30, 30], abs=1.5)

@@ -68,3 +68,23 @@ def test_an_unknown_frequency_is_refused():
 def test_values_are_floats_without_nan():
     panel = panel_from_long(long([("A", "2024-01-01", 1), ("B", "2024-02-05", 2)]))
     assert panel.values.dtype == np.float64 and np.isfinite(panel.values).all()
+
+
+def test_local_times_fall_in_their_local_week_and_the_panel_runs_to_its_end():
+    # 00:30 on Monday 1 July in London is 23:30 on Sunday in UTC: the week of 1 July.
+    sales = pd.DataFrame(
+        {
+            "series_id": ["A"],
+            "period_start": pd.to_datetime(["2024-06-30 23:30"]).tz_localize("UTC").tz_convert("Europe/London"),
+            "quantity": [3],
+        }
+    )
+    panel = panel_from_long(sales, end="2024-07-22", week_start=0)
+    assert [period.date().isoformat() for period in panel.periods] == ["2024-07-01", "2024-07-08", "2024-07-15"]
+    assert panel.values.tolist() == [[3, 0, 0]]
+
+
+def test_dates_written_as_numbers_are_dates():
+    panel = panel_from_long(long([("A", 20240105, 1), ("A", 20240119, 2)]))  # two Fridays, a week apart
+    assert [period.date().isoformat() for period in panel.periods] == ["2024-01-05", "2024-01-12", "2024-01-19"]
+    assert panel.values.tolist() == [[1, 0, 2]]

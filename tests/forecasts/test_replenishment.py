@@ -49,3 +49,8 @@ def test_beyond_the_horizon_the_last_week_continues():
 def test_an_impossible_service_level_is_refused(level):
     with pytest.raises(ValueError, match="service_level must be in"):
         suggest(service_level=level)
+
+
+def test_nothing_expected_and_nothing_in_stock_is_nothing_to_order():
+    suggestion = suggest(forecast=[0.0] * 3, upper_80=[0.0] * 3, stock_on_hand=0)
+    assert (suggestion.reorder_now, suggestion.order_quantity, suggestion.stockout_period) == (False, 0, None)

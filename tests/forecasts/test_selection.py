@@ -71,3 +71,16 @@ def test_intervals_come_from_the_backtest_errors_and_never_narrow_with_distance(
     bounds = intervals(np.array([[10.0, 1.0]]), np.array([0.5]), quantiles)
     assert bounds["upper_80"][0] == pytest.approx([10 + 0.5 * high80, 1 + 0.5 * high80])
     assert bounds["lower_80"][0] == pytest.approx([10 + 0.5 * low80, 0.0])  # never below zero
+
+
+def test_a_model_missing_a_series_at_the_last_origin_is_scored_as_the_default_there():
+    actuals = [[[10.0], [10.0]], [[10.0], [10.0]]]
+    forecasts = {
+        "naive": [[[12.0], [13.0]], [[12.0], [13.0]]],
+        "ets": [[[10.0], [10.0]], [[10.0], [np.nan]]],  # best, but skipped series 1 at the last origin
+    }
+    selection = select_models(backtest(forecasts, actuals))
+    # Whatever the margin, the last origin scores the same (ets where it forecast, naive where
+    # it did not): no evidence that switching helps, so nobody switches.
+    assert (selection.default_model, selection.margin) == ("naive", np.inf)
+    assert selection.chosen.tolist() == ["naive", "naive"]

@@ -21,6 +21,7 @@ from apps.forecasts.models import CategoryForecast, ProductForecast, ProductFore
 
 
 class ProductForecastFilter(filters.FilterSet):
+    product = filters.NumberFilter(field_name="product_id")
     sku = filters.CharFilter(field_name="product__sku")
     period_from = filters.DateFilter(field_name="period_start", lookup_expr="gte")
     period_to = filters.DateFilter(field_name="period_start", lookup_expr="lte")
@@ -28,6 +29,15 @@ class ProductForecastFilter(filters.FilterSet):
     class Meta:
         model = ProductForecast
         fields = ["product", "sku", "step"]
+
+
+class ForecastModelFilter(filters.FilterSet):
+    product = filters.NumberFilter(field_name="product_id")
+    sku = filters.CharFilter(field_name="product__sku")
+
+    class Meta:
+        model = ProductForecastModel
+        fields = ["model_name", "demand_class"]
 
 
 class ProductForecastViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -72,7 +82,7 @@ class ForecastModelViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Per product: the chosen model, its demand class and backtest error against naive."""
 
     serializer_class = ForecastModelSerializer
-    filterset_fields = ["model_name", "demand_class", "product"]
+    filterset_class = ForecastModelFilter
     ordering_fields = ["backtest_error", "baseline_error", "mean_demand"]
     ordering = ["product_id"]
 
@@ -92,5 +102,9 @@ class ReorderListView(APIView):
         only_due = request.query_params.get("all", "").lower() not in ("1", "true", "yes")
         rows = selectors.reorder_list(only_due=only_due)
         return Response(
-            {"run": selectors.forecast_run_id(), "results": ReorderSuggestionSerializer(rows, many=True).data}
+            {
+                "run": selectors.forecast_run_id(),
+                "weeks_from": selectors.reorder_weeks_from(),
+                "results": ReorderSuggestionSerializer(rows, many=True).data,
+            }
         )

@@ -125,6 +125,17 @@ def join_models(first: ModelForecasts, second: ModelForecasts) -> ModelForecasts
     return ModelForecasts(backtest, {**first.final, **second.final}, {**first.seconds, **second.seconds})
 
 
+def poisson_bounds(forecast: np.ndarray) -> dict[str, np.ndarray]:
+    """Intervals when there are no backtest errors to read them from: counts whose variance
+    equals their mean (Poisson), so a forecast of 4 a week spans about 4 +- 2.6 at 80%."""
+    spread = np.sqrt(np.clip(forecast, 0.0, None))
+    bounds = {}
+    for level, z in (("80", 1.2816), ("95", 1.96)):
+        bounds[f"lower_{level}"] = np.clip(forecast - z * spread, 0.0, None)
+        bounds[f"upper_{level}"] = forecast + z * spread
+    return bounds
+
+
 @dataclass
 class PanelForecast:
     periods: pd.DatetimeIndex  # (horizon,) future period starts
@@ -148,11 +159,10 @@ def forecast_panel(data: ForecastInput, forecasts: ModelForecasts) -> PanelForec
     if fallback is None:
         fallback = WindowAverage().forecast(data)
     if not forecasts.backtest.origins:
-        zero = np.zeros((n, horizon))
         return PanelForecast(
             data.future_periods(),
             fallback,
-            {f"lower_{level}": zero for level in ("80", "95")} | {f"upper_{level}": fallback for level in ("80", "95")},
+            poisson_bounds(fallback),
             np.full(n, FALLBACK_MODEL, dtype=object),
             np.full(n, np.nan),
             np.full(n, np.nan),
@@ -162,12 +172,15 @@ def forecast_panel(data: ForecastInput, forecasts: ModelForecasts) -> PanelForec
     chosen = selection.chosen.copy()
     point = np.zeros((n, horizon))
     bounds = {f"{side}_{level}": np.zeros((n, horizon)) for level in ("80", "95") for side in ("lower", "upper")}
+    chosen_error = selection.chosen_error()
     for name in np.unique(chosen):
         rows = np.flatnonzero(chosen == name)
         values = forecasts.final[name][rows]
         missing = ~np.isfinite(values).all(axis=1)
         values[missing] = fallback[rows][missing]
         chosen[rows[missing]] = FALLBACK_MODEL
+        if FALLBACK_MODEL in selection.series_errors:
+            chosen_error[rows[missing]] = selection.series_errors[FALLBACK_MODEL][rows[missing]]
         point[rows] = values
         quantiles = residual_quantiles(forecasts.backtest, name)
         for key, value in intervals(values, scale[rows], quantiles).items():

@@ -64,8 +64,11 @@ def panel_from_long(
     freq: str = "W",
     start=None,
     end=None,
+    week_start: int | None = None,
 ) -> Panel:
-    """Sum `value_col` per series and period, from `start` up to (not including) `end`.
+    """Sum `value_col` per series and period, from `start` up to (not including) `end`;
+    with `end`, the panel runs to the last period before it even if nothing sold then.
+    Weeks start on `week_start` (0 = Monday), or on the weekday a file's dates all share.
 
     Net negative periods (more returned than sold) count as zero demand: a forecast of
     demand is never negative. Dates are parsed as given; a date that is not one is an error
@@ -75,14 +78,15 @@ def panel_from_long(
     for column in (id_col, date_col, value_col):
         if column not in frame.columns:
             raise PanelError(f"column {column!r} is missing; the columns are {', '.join(map(str, frame.columns))}")
-    dates = pd.to_datetime(frame[date_col], errors="coerce")
+    dates = _parse_dates(frame[date_col], date_col)
     values = pd.to_numeric(frame[value_col], errors="coerce")
     _refuse_unparsed(frame, dates, date_col, "a date")
     _refuse_unparsed(frame, values, value_col, "a number")
     missing_ids = frame[id_col].isna()
     if missing_ids.any():
         raise PanelError(f"{id_col} is empty on line {_line_of(frame, missing_ids)}")
-    week_start = weekly_anchor(dates) if freq == "W" else 0
+    if week_start is None:
+        week_start = weekly_anchor(dates) if freq == "W" else 0
     long = pd.DataFrame(
         {
             "series": frame[id_col].to_numpy(),
@@ -99,7 +103,12 @@ def panel_from_long(
     table = long.pivot_table(index="series", columns="period", values="value", aggfunc="sum", fill_value=0.0)
     step = f"W-{WEEKDAYS[week_start]}" if freq == "W" else "D"
     first = period_start(pd.Series([pd.Timestamp(start)]), freq, week_start).iloc[0] if start is not None else None
-    periods = pd.date_range(first if first is not None else table.columns.min(), table.columns.max(), freq=step)
+    last = table.columns.max()
+    if end is not None:
+        last = max(
+            last, period_start(pd.Series([pd.Timestamp(end) - pd.Timedelta(microseconds=1)]), freq, week_start).iloc[0]
+        )
+    periods = pd.date_range(first if first is not None else table.columns.min(), last, freq=step)
     table = table.reindex(columns=periods, fill_value=0.0)
     matrix = table.to_numpy(dtype=np.float64)
     negative = int((matrix < 0).sum())
@@ -110,6 +119,19 @@ def panel_from_long(
         freq=freq,
         notes={"negative_periods_set_to_zero": negative, "rows": int(len(long))},
     )
+
+
+def _parse_dates(column: pd.Series, name: str) -> pd.Series:
+    """Dates as written, ISO or not, formats mixed; 20240105 read as a date, not a count of
+    nanoseconds; unparseable values become NaT and are reported by line."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return column
+    if pd.api.types.is_numeric_dtype(column):
+        column = column.astype("Int64").astype(str)
+    try:
+        return pd.to_datetime(column, errors="coerce", format="mixed")
+    except (ValueError, TypeError) as error:  # offsets that differ between rows, for one
+        raise PanelError(f"{name} cannot be read as dates ({error}); write them in one time zone") from None
 
 
 def select_series(panel: Panel, *, min_nonzero_periods: int) -> Panel:

@@ -68,13 +68,21 @@ def _validated_margin(backtest: Backtest, names: list[str]) -> float:
     scores = {}
     for margin in MARGINS:
         chosen = _choose(earlier, names, default, margin)
-        # A model that skipped a series at the last origin is scored as the default there.
+        # A model that skipped a series at the last origin is scored there as the default,
+        # or as the naive baseline where the default skipped it too.
         scored = [
-            last[name][row] if np.isfinite(last[name][row]) else last[default][row] for row, name in enumerate(chosen)
+            _first_finite(last[name][row], last[default][row], last.get(BASELINE, [np.nan] * (row + 1))[row])
+            for row, name in enumerate(chosen)
         ]
-        scores[margin] = float(np.mean(scored))
+        scores[margin] = float(np.nanmean(scored)) if np.isfinite(scored).any() else np.inf
     best = min(scores.values())
+    if not np.isfinite(best):
+        return np.inf
     return max(margin for margin, score in scores.items() if score <= best + 1e-12)
+
+
+def _first_finite(*values) -> float:
+    return next((float(value) for value in values if np.isfinite(value)), np.nan)
 
 
 def _origin_errors(backtest: Backtest, name: str, origins: slice) -> np.ndarray:

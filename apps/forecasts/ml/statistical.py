@@ -49,7 +49,9 @@ def _per_series(data: ForecastInput, fit_one) -> np.ndarray:
         regressors = None if data.regressors is None else data.regressors[row]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # convergence chatter; a failed fit is a NaN row
-            with contextlib.suppress(ValueError, np.linalg.LinAlgError):
+            # Any failure of one series' fit (statsmodels raises several kinds) leaves that
+            # series to the other models instead of failing the whole chunk.
+            with contextlib.suppress(Exception):
                 forecast[row] = fit_one(data.history[row], data.horizon, regressors)
     forecast[~np.isfinite(forecast).all(axis=1)] = np.nan
     return non_negative(forecast)

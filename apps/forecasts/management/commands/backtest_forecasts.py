@@ -99,6 +99,8 @@ class Command(BaseCommand):
                     raise CommandError(f"{path}: no such file")
                 try:
                     frame = pd.read_csv(path, dtype={options["id_col"]: str})
+                except pd.errors.EmptyDataError:
+                    raise CommandError(f"{path}: the file is empty") from None
                 except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as error:
                     raise CommandError(f"{path}: not a readable CSV file ({error})") from None
                 return panel_from_long(
