@@ -5,11 +5,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
-class ProductForecast(models.Model):
-    """One product's forecast for one future period, with 80% and 95% intervals."""
+class PeriodForecast(models.Model):
+    """A forecast of one future period with its 80% and 95% intervals."""
 
-    run = models.ForeignKey("core.TrainingRun", on_delete=models.CASCADE, related_name="product_forecasts")
-    product = models.ForeignKey("catalogue.Product", on_delete=models.CASCADE, related_name="forecasts")
     period_start = models.DateField()
     step = models.PositiveSmallIntegerField(help_text="1 for the first period after the data.")
     forecast = models.FloatField()
@@ -17,6 +15,14 @@ class ProductForecast(models.Model):
     upper_80 = models.FloatField()
     lower_95 = models.FloatField()
     upper_95 = models.FloatField()
+
+    class Meta:
+        abstract = True
+
+
+class ProductForecast(PeriodForecast):
+    run = models.ForeignKey("core.TrainingRun", on_delete=models.CASCADE, related_name="product_forecasts")
+    product = models.ForeignKey("catalogue.Product", on_delete=models.CASCADE, related_name="forecasts")
 
     class Meta:
         ordering = ["run", "product", "period_start"]
@@ -28,20 +34,13 @@ class ProductForecast(models.Model):
         return f"{self.product_id} {self.period_start}: {self.forecast:.1f}"
 
 
-class CategoryForecast(models.Model):
+class CategoryForecast(PeriodForecast):
     """The sum of a category's product forecasts; category None holds uncategorised products."""
 
     run = models.ForeignKey("core.TrainingRun", on_delete=models.CASCADE, related_name="category_forecasts")
     category = models.ForeignKey(
         "catalogue.Category", null=True, blank=True, on_delete=models.CASCADE, related_name="forecasts"
     )
-    period_start = models.DateField()
-    step = models.PositiveSmallIntegerField()
-    forecast = models.FloatField()
-    lower_80 = models.FloatField()
-    upper_80 = models.FloatField()
-    lower_95 = models.FloatField()
-    upper_95 = models.FloatField()
 
     class Meta:
         ordering = ["run", "category", "period_start"]

@@ -19,31 +19,33 @@ class CrostonSBA(Forecaster):
     name = "croston_sba"
 
     def forecast(self, data: ForecastInput) -> np.ndarray:
-        history = data.history
-        best = np.full(history.shape[0], np.inf)
-        level = np.zeros(history.shape[0])
-        for alpha in ALPHAS:
-            error, final = _croston(history, alpha)
-            better = error < best
-            best[better] = error[better]
-            level[better] = (1 - alpha / 2) * final[better]
-        return np.repeat(level[:, None], data.horizon, axis=1)
+        fits = (
+            (error, (1 - alpha / 2) * final) for alpha in ALPHAS for error, final in [_croston(data.history, alpha)]
+        )
+        return _flat(_best_per_series(fits, data.series_count), data.horizon)
 
 
 class TSB(Forecaster):
     name = "tsb"
 
     def forecast(self, data: ForecastInput) -> np.ndarray:
-        history = data.history
-        best = np.full(history.shape[0], np.inf)
-        level = np.zeros(history.shape[0])
-        for alpha_size in ALPHAS:
-            for alpha_probability in ALPHAS:
-                error, final = _tsb(history, alpha_size, alpha_probability)
-                better = error < best
-                best[better] = error[better]
-                level[better] = final[better]
-        return np.repeat(level[:, None], data.horizon, axis=1)
+        fits = (_tsb(data.history, size, probability) for size in ALPHAS for probability in ALPHAS)
+        return _flat(_best_per_series(fits, data.series_count), data.horizon)
+
+
+def _best_per_series(fits, series_count: int) -> np.ndarray:
+    """From (in-sample error, final level) per grid point, each series' level where its error is lowest."""
+    best = np.full(series_count, np.inf)
+    level = np.zeros(series_count)
+    for error, final in fits:
+        better = error < best
+        best[better] = error[better]
+        level[better] = final[better]
+    return level
+
+
+def _flat(level: np.ndarray, horizon: int) -> np.ndarray:
+    return np.repeat(level[:, None], horizon, axis=1)
 
 
 def _croston(history: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
