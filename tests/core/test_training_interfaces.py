@@ -27,15 +27,19 @@ def test_retrain_all_covers_every_kind_with_a_trainer(store, artifacts, capsys):
     call_command("retrain", "all", "--sync", "--json", "--no-progress")
 
     printed = json.loads(capsys.readouterr().out)
-    assert [(r["kind"], r["status"]) for r in printed] == [("recommendations", "succeeded"), ("segments", "succeeded")]
+    assert [(r["kind"], r["status"]) for r in printed] == [
+        ("forecasts", "succeeded"),
+        ("recommendations", "succeeded"),
+        ("segments", "succeeded"),
+    ]
 
 
 @pytest.mark.django_db
 def test_retrain_command_names_the_kinds_it_knows():
     with pytest.raises(
-        CommandError, match="No trainer for 'forecasts'; kinds with a trainer: recommendations, segments"
+        CommandError, match="No trainer for 'promotions'; kinds with a trainer: forecasts, recommendations, segments"
     ):
-        call_command("retrain", "forecasts", "--sync")
+        call_command("retrain", "promotions", "--sync")
     with pytest.raises(CommandError, match="--cutoff 'yesterday' is not an ISO datetime"):
         call_command("retrain", "segments", "--cutoff", "yesterday")
 
@@ -66,7 +70,7 @@ def test_api_triggers_joins_and_reads_runs(store, artifacts, client, api_keys):
     )
     assert (bad.status_code, bad.json()) == (
         400,
-        {"kind": ["No trainer for 'weather'; one of: recommendations, segments."]},
+        {"kind": ["No trainer for 'weather'; one of: forecasts, recommendations, segments."]},
     )
 
 
