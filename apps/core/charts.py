@@ -114,20 +114,22 @@ def time_lines(
     bands: Sequence[Band] = (),
     width: int = 720,
     height: int = 260,
+    y_max: float | None = None,
 ) -> SafeString:
     """Lines over periods, each (name, index of its first period, values), over shaded
-    bands; the y axis starts at zero and ends at the largest value shown."""
+    bands; the y axis starts at zero and ends at `y_max` (what goes beyond is cut at the
+    top) or at the largest value shown."""
     left, right, top, bottom = 56, 12, 26, 28
     plot_width, plot_height = width - left - right, height - top - bottom
     count = max(len(periods), 2)
     largest = max([v for _, _, values in lines for v in values] + [v for band in bands for v in band.upper], default=0)
-    largest = largest or 1.0
+    largest = y_max or largest or 1.0
 
     def x(index: int) -> str:
         return f"{left + index / (count - 1) * plot_width:.1f}"
 
     def y(value: float) -> str:
-        return f"{top + plot_height - max(0.0, value) / largest * plot_height:.1f}"
+        return f"{top + plot_height - min(max(0.0, value), largest) / largest * plot_height:.1f}"
 
     parts = [
         format_html(
@@ -153,12 +155,27 @@ def time_lines(
             top + plot_height,
         ),
     ]
-    for index in sorted({0, len(periods) - 1, *range(0, len(periods), max(1, len(periods) // 6))}):
+    every = max(1, len(periods) // 6)
+    ticks = list(range(0, len(periods), every))
+    gap = len(periods) - 1 - ticks[-1] if ticks else 0
+    if gap and gap >= every // 2:  # the last period too, unless its label would overlap
+        ticks.append(len(periods) - 1)
+    for index in ticks:
         if 0 <= index < len(periods):
             parts.append(
                 format_html('<text x="{}" y="{}" text-anchor="middle">{}</text>', x(index), height - 8, periods[index])
             )
-    for band in bands:
+    for i, band in enumerate(bands):
+        parts.append(
+            format_html(
+                '<rect x="{}" y="6" width="12" height="12" fill="{}" fill-opacity="{}"/><text x="{}" y="16">{}</text>',
+                left + (len(lines) + i) * 150,
+                PALETTE[1],
+                band.opacity,
+                left + 16 + (len(lines) + i) * 150,
+                band.name,
+            )
+        )
         upper = [f"{x(band.start + j)},{y(v)}" for j, v in enumerate(band.upper)]
         lower = [f"{x(band.start + j)},{y(v)}" for j, v in reversed(list(enumerate(band.lower)))]
         parts.append(

@@ -114,6 +114,9 @@ def _forecast_chart(history, forecasts):
             Band("80% interval", start, [row.lower_80 for row in forecasts], [row.upper_80 for row in forecasts], 0.35),
         ],
         title="Weekly units: history, forecast and intervals",
+        # Scaled to the sales and the 80% band: a wide 95% band is cut at the top, not allowed
+        # to flatten the history into the axis.
+        y_max=1.1 * max([value for _, value in history] + [row.upper_80 for row in forecasts] + [1.0]),
     )
 
 
