@@ -97,19 +97,28 @@ def _hyp2f1_series(a, b, c, z, *, max_terms: int = 20_000) -> np.ndarray:
     return total
 
 
-class BgNbd:
-    """BG/NBD estimator. Time is in the summary's unit (weeks for the paper's figures).
-    Fitted: params_ {r, alpha, a, b}, log_likelihood_ (sum over the fitted customers),
-    fit_seconds_, fit_rows_ (distinct rows the optimiser saw)."""
+class PurchaseCountModel:
+    """What BG/NBD and Pareto/NBD share: a maximum-likelihood fit in log-parameters on the
+    (frequency, recency, T) summary, on at most `max_fit_rows` distinct rows. A subclass names
+    its parameters, its per-customer log-likelihood and where the optimiser starts.
+    Fitted: params_, log_likelihood_ (sum over the fitted customers), fit_seconds_,
+    fit_rows_ (distinct rows the optimiser saw)."""
 
-    name = "bgnbd"
-    param_names = ("r", "alpha", "a", "b")
+    name = ""
+    param_names: tuple[str, ...] = ()
 
     def __init__(self, *, max_fit_rows: int | None = 200_000, random_state: int = 0):
         self.max_fit_rows = max_fit_rows
         self.random_state = random_state
 
-    def fit(self, frequency, recency, T) -> "BgNbd":
+    @staticmethod
+    def log_likelihood_of(params, x, t_x, age) -> np.ndarray:
+        raise NotImplementedError
+
+    def start(self, mean_log_age: float) -> np.ndarray:
+        raise NotImplementedError
+
+    def fit(self, frequency, recency, T):
         started = time.perf_counter()
         x, t_x, age = as_customer_arrays(frequency, recency, T)
         if not len(x):
@@ -117,20 +126,32 @@ class BgNbd:
         x, t_x, age, weights = compress_customers(
             x, t_x, age, max_rows=self.max_fit_rows, random_state=self.random_state
         )
-        # Start from a rate of one purchase per mean customer age.
-        start = np.array([0.0, np.log(max(np.average(age, weights=weights), 1e-3)), 0.0, 0.0])
-        result = maximise_likelihood(lambda p: bgnbd_log_likelihood(p, x, t_x, age), start, weights)
+        start = self.start(np.log(max(np.average(age, weights=weights), 1e-3)))
+        result = maximise_likelihood(lambda p: self.log_likelihood_of(p, x, t_x, age), start, weights)
         self.params_ = dict(zip(self.param_names, (float(v) for v in np.exp(result.x)), strict=True))
-        self.log_likelihood_ = float(weights @ bgnbd_log_likelihood(self._params(), x, t_x, age))
+        self.log_likelihood_ = float(weights @ self.log_likelihood_of(self._params(), x, t_x, age))
         self.fit_rows_ = len(x)
         self.fit_seconds_ = time.perf_counter() - started
         return self
 
-    def _params(self) -> tuple[float, float, float, float]:
+    def _params(self) -> tuple[float, ...]:
         return tuple(self.params_[name] for name in self.param_names)
 
     def log_likelihood(self, frequency, recency, T) -> np.ndarray:
-        return bgnbd_log_likelihood(self._params(), *as_customer_arrays(frequency, recency, T))
+        return self.log_likelihood_of(self._params(), *as_customer_arrays(frequency, recency, T))
+
+
+class BgNbd(PurchaseCountModel):
+    """BG/NBD estimator. Time is in the summary's unit (weeks for the paper's figures).
+    Fitted params_: {r, alpha, a, b}."""
+
+    name = "bgnbd"
+    param_names = ("r", "alpha", "a", "b")
+    log_likelihood_of = staticmethod(bgnbd_log_likelihood)
+
+    def start(self, mean_log_age: float) -> np.ndarray:
+        # A rate of one purchase per mean customer age.
+        return np.array([0.0, mean_log_age, 0.0, 0.0])
 
     def probability_alive(self, frequency, recency, T) -> np.ndarray:
         """P(alive at T | x, t_x, T) = 1 / (1 + [x > 0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x));
