@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from apps.segments.ml.deep import DeepClusterSegmenter, resolve_device
+from apps.core.training.device import torch_device
+from apps.segments.ml.deep import DeepClusterSegmenter
 from apps.segments.ml.features import MODEL_COLUMNS
 from apps.segments.ml.selection import choose_segmentation
 
@@ -83,10 +84,11 @@ def test_importing_the_segment_models_does_not_import_torch():
 
 
 def test_devices():
-    assert resolve_device("cpu") == "cpu"
-    assert resolve_device("auto") in ("cpu", "cuda")
+    # One resolver for every PyTorch model; deep clustering trains where it is told.
+    assert torch_device("cpu") == "cpu"
+    assert torch_device("auto") in ("cpu", "cuda")
     with pytest.raises(ValueError):
-        resolve_device("tpu")
+        torch_device("tpu")
 
 
 def test_choose_segmentation_measures_both_methods_on_the_same_rows():

@@ -29,23 +29,6 @@ from apps.segments.ml.kmeans import MONETARY_COLUMN, KMeansSegmenter, canonical_
 Report = Callable[[float, str], None]
 
 
-def resolve_device(choice: str = "cpu") -> str:
-    """cpu, cuda or auto (cuda when a GPU is visible), as apps.core.training.device does for
-    the TRAINING_TORCH_DEVICE setting; the Django side passes its answer here."""
-    choice = choice.lower()
-    if choice == "cpu":
-        return "cpu"
-    if choice not in ("auto", "cuda"):
-        raise ValueError(f"device must be auto, cpu or cuda, not {choice!r}")
-    import torch
-
-    if torch.cuda.is_available():
-        return "cuda"
-    if choice == "cuda":
-        raise RuntimeError("device=cuda but no GPU is visible to this process")
-    return "cpu"
-
-
 class DeepClusterSegmenter:
     """After fit: labels_ (canonical, numbered by descending mean of `order_column` as the
     k-means labels are), k_ (clusters that kept customers; DEC can empty one), cluster_centers_
@@ -83,7 +66,7 @@ class DeepClusterSegmenter:
 
         report = report or (lambda percent, message: None)
         matrix = np.asarray(matrix, dtype=np.float32)
-        device = resolve_device(self.device)
+        device = self.device  # cpu or cuda, as the caller resolved it (apps.core.training.device)
         rows = torch.tensor(matrix[sample_rows(len(matrix), self.train_size, self.random_state)], device=device)
         rng = np.random.default_rng(self.random_state)
         self.history_: dict[str, list[float]] = {"reconstruction": [], "refinement": []}
