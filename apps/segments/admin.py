@@ -14,21 +14,7 @@ from apps.segments import selectors
 from apps.segments.ml.rfm import SEGMENT_LABELS
 from apps.segments.models import CustomerSegment, SavedSegment, SegmentProfiles
 
-MEMBER_CSV_FIELDS = (
-    "customer__external_id",
-    "customer__source",
-    "segment",
-    "r",
-    "f",
-    "m",
-    "recency_days",
-    "frequency",
-    "monetary",
-    "cluster",
-    "predicted_purchases",
-    "probability_alive",
-    "predicted_value",
-)
+MEMBER_CSV_FIELDS = ("customer__external_id", "customer__source", *CustomerSegment.SCORE_FIELDS)
 
 
 class ReadOnlyMixin:

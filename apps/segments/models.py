@@ -9,6 +9,21 @@ class CustomerSegment(models.Model):
     """One customer as one segments run saw them: RFM scores and named segment, behavioural
     cluster, and lifetime value over the run's horizon."""
 
+    # What integrations and exports give of each customer, in this order.
+    SCORE_FIELDS = (
+        "segment",
+        "r",
+        "f",
+        "m",
+        "recency_days",
+        "frequency",
+        "monetary",
+        "cluster",
+        "predicted_purchases",
+        "probability_alive",
+        "predicted_value",
+    )
+
     run = models.ForeignKey(TrainingRun, on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="segment_scores")
     recency_days = models.PositiveIntegerField()

@@ -10,22 +10,7 @@ class CustomerSegmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CustomerSegment
-        fields = [
-            "customer",
-            "source",
-            "run",
-            "segment",
-            "r",
-            "f",
-            "m",
-            "recency_days",
-            "frequency",
-            "monetary",
-            "cluster",
-            "predicted_purchases",
-            "probability_alive",
-            "predicted_value",
-        ]
+        fields = ["customer", "source", "run", *CustomerSegment.SCORE_FIELDS]
 
 
 class SavedSegmentSerializer(serializers.ModelSerializer):
