@@ -71,7 +71,7 @@ class ProductForecastModelAdmin(CsvExportMixin, admin.ModelAdmin):
         product = get_object_or_404(Product, pk=product_id)
         forecasts = list(selectors.product_forecasts_current().filter(product=product).order_by("period_start"))
         model = selectors.forecast_models_current().filter(product=product).first()
-        history = selectors.product_weekly_history(product_id) if forecasts else []
+        history = selectors.product_weekly_history(product_id, before=forecasts[0].period_start) if forecasts else []
         context = {
             **self.admin_site.each_context(request),
             "title": f"Forecast: {product.sku} {product.name}",

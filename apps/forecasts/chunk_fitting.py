@@ -13,7 +13,7 @@ from threadpoolctl import threadpool_limits
 
 from apps.core.training.device import torch_device, training_threads
 from apps.forecasts.ml.base import ForecastInput
-from apps.forecasts.ml.forecaster import ModelForecasts, fit_models, global_models, local_models
+from apps.forecasts.ml.forecaster import ModelForecasts, fit_models, global_models, join_models, join_rows, local_models
 
 LOCAL = "local"
 
@@ -73,8 +73,6 @@ def item_compute(payload: bytes) -> bytes:
 def gather(payloads: list[bytes], results: list[bytes], series_count: int) -> ModelForecasts:
     """Every item's forecasts back into one panel's: local chunks by rows, global models
     side by side."""
-    from apps.forecasts.ml.forecaster import join_models, join_rows
-
     local, global_parts = [], []
     for payload, result in zip(payloads, results, strict=True):
         rows, models = item_rows(payload)

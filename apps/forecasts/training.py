@@ -191,7 +191,6 @@ def _category_rows(run, product_ids, periods, columns):
 
 
 def _metrics(panel, result, classes, params, seconds) -> dict:
-    chosen_names, chosen_counts = np.unique(result.chosen.astype(str), return_counts=True)
     class_names, class_counts = np.unique(classes.astype(str), return_counts=True)
     metrics = {
         "products": len(panel),
@@ -199,7 +198,7 @@ def _metrics(panel, result, classes, params, seconds) -> dict:
         "first_week": panel.periods[0].date().isoformat(),
         "last_week": panel.periods[-1].date().isoformat(),
         "horizon": int(params["horizon"]),
-        "chosen_models": {str(name): int(count) for name, count in zip(chosen_names, chosen_counts, strict=True)},
+        "chosen_models": result.mix(),
         "demand_classes": {str(name): int(count) for name, count in zip(class_names, class_counts, strict=True)},
         "negative_weeks_set_to_zero": panel.notes.get("negative_periods_set_to_zero", 0),
         "seconds": {name: round(value, 3) for name, value in seconds.items()},
@@ -209,7 +208,7 @@ def _metrics(panel, result, classes, params, seconds) -> dict:
         metrics.update(
             {
                 "default_model": selection.default_model,
-                "switch_margin": None if not np.isfinite(selection.margin) else selection.margin,
+                "switch_margin": selection.switch_margin,
                 "backtest_error": {name: round(value, 4) for name, value in selection.pooled_errors.items()},
                 "selected_backtest_error": round(float(np.nanmean(result.chosen_error)), 4),
                 "naive_backtest_error": round(float(np.nanmean(result.baseline_error)), 4),

@@ -58,14 +58,13 @@ def evaluate_holdout(
             continue
         scores[name] = _scores(actual[covered], forecast[covered], history[covered])
         scores[name]["seconds"] = round(fitted.seconds.get(name, 0.0), 3)
-    chosen_names, counts = np.unique(result.chosen.astype(str), return_counts=True)
     selected = _scores(actual, result.forecast, history)
     selected.update(
         {
             "seconds": round(total_seconds, 3),
-            "mix": {str(name): int(count) for name, count in zip(chosen_names, counts, strict=True)},
+            "mix": result.mix(),
             "default_model": result.selection.default_model if result.selection else None,
-            "switch_margin": _margin(result),
+            "switch_margin": result.selection.switch_margin if result.selection else None,
             "coverage_80": round(metrics.coverage(actual, result.bounds["lower_80"], result.bounds["upper_80"]), 4),
             "coverage_95": round(metrics.coverage(actual, result.bounds["lower_95"], result.bounds["upper_95"]), 4),
         }
@@ -76,12 +75,6 @@ def evaluate_holdout(
 def _scores(actual, forecast, history) -> dict:
     summary = metrics.summary(actual, forecast, history)
     return {key: round(value, 4) if isinstance(value, float) else value for key, value in summary.items()}
-
-
-def _margin(result: PanelForecast):
-    if result.selection is None or not np.isfinite(result.selection.margin):
-        return None
-    return result.selection.margin
 
 
 def forecast_rows(evaluation: HoldoutEvaluation, series_ids) -> pd.DataFrame:

@@ -146,6 +146,11 @@ class PanelForecast:
     baseline_error: np.ndarray  # (n,) the same for the naive baseline
     selection: Selection | None
 
+    def mix(self) -> dict[str, int]:
+        """How many series each model forecasts."""
+        names, counts = np.unique(self.chosen.astype(str), return_counts=True)
+        return {str(name): int(count) for name, count in zip(names, counts, strict=True)}
+
     def columns(self) -> dict[str, np.ndarray]:
         return {"forecast": self.forecast, **self.bounds}
 

@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingRegressor
 
 from apps.forecasts.ml.base import Forecaster, ForecastInput, non_negative
-from apps.forecasts.ml.windows import origin_features, training_origins
+from apps.forecasts.ml.windows import origin_features, training_origins, week_of_year
 
 # Enough rows to learn from on a large catalogue without the fit dominating a retrain.
 MAX_TRAINING_ROWS = 150_000
@@ -43,7 +43,7 @@ class GlobalGradientBoosting(Forecaster):
         )
         model.fit(features, targets)
         at_origin, level = origin_features(data.history, data.history.shape[1])
-        future_weeks = _week_of_year(data.future_periods())
+        future_weeks = week_of_year(data.future_periods())
         forecast = np.column_stack(
             [
                 model.predict(_with_step(at_origin, step, future_weeks[step], data, data.history.shape[1] + step))
@@ -55,7 +55,7 @@ class GlobalGradientBoosting(Forecaster):
 
 def _training_set(data: ForecastInput) -> tuple[np.ndarray, np.ndarray]:
     history, periods = data.history, data.history.shape[1]
-    weeks = _week_of_year(data.periods)
+    weeks = week_of_year(data.periods)
     blocks, targets = [], []
     for origin in training_origins(periods):
         features, level = origin_features(history, origin)
@@ -73,7 +73,3 @@ def _with_step(features: np.ndarray, step: int, week: int, data: ForecastInput, 
     if data.regressors is not None:
         columns.append(data.regressors[:, period, :])
     return np.hstack(columns)
-
-
-def _week_of_year(periods) -> np.ndarray:
-    return np.asarray(periods.isocalendar().week, dtype=int)

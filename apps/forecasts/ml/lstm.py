@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from apps.forecasts.ml.base import Forecaster, ForecastInput, non_negative
-from apps.forecasts.ml.windows import series_level, training_origins
+from apps.forecasts.ml.windows import series_level, training_origins, week_of_year
 
 WINDOW = 26
 MAX_WINDOWS = 20_000
@@ -81,7 +81,7 @@ def _network(inputs: int, hidden: int, horizon: int):
 
 
 def _week_signal(periods) -> np.ndarray:
-    week = np.asarray(periods.isocalendar().week, dtype=float)
+    week = week_of_year(periods).astype(float)
     return np.column_stack([np.sin(2 * math.pi * week / 52.18), np.cos(2 * math.pi * week / 52.18)])
 
 

@@ -27,6 +27,11 @@ class Selection:
     series_errors: dict[str, np.ndarray]  # model -> (n,) mean scaled backtest error
     pooled_errors: dict[str, float]  # model -> mean over the series it covers
 
+    @property
+    def switch_margin(self) -> float | None:
+        """The margin for reports: None where no series may switch."""
+        return float(self.margin) if np.isfinite(self.margin) else None
+
     def chosen_error(self) -> np.ndarray:
         return np.array([self.series_errors[name][row] for row, name in enumerate(self.chosen)])
 

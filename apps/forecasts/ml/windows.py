@@ -13,6 +13,11 @@ LEVEL_WINDOW = 26
 MIN_ORIGIN = 8
 
 
+def week_of_year(periods) -> np.ndarray:
+    """ISO week number of each period start: the calendar both global models see."""
+    return np.asarray(periods.isocalendar().week, dtype=int)
+
+
 def series_level(history: np.ndarray, origin: int) -> np.ndarray:
     """Mean of the last LEVEL_WINDOW periods before the origin, or of all of them when
     those were all zero; 1 for a series that never sold (its targets stay in units)."""
