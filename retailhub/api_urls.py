@@ -11,6 +11,7 @@ from apps.forecasts.api.views import (
     ReorderListView,
 )
 from apps.orders.api.views import ImportBatchViewSet, OrderViewSet
+from apps.promotions.api.views import PromotionViewSet, QuoteView, RedeemView
 from apps.recommendations.api.views import CustomerRecommendationsView, SimilarProductsView
 from apps.segments.api.views import (
     CustomerSegmentViewSet,
@@ -30,6 +31,7 @@ router.register("customer-segments", CustomerSegmentViewSet, basename="customer-
 router.register("saved-segments", SavedSegmentViewSet)
 router.register("forecasts/products", ProductForecastViewSet, basename="product-forecast")
 router.register("forecasts/categories", CategoryForecastViewSet, basename="category-forecast")
+router.register("promotions", PromotionViewSet)
 router.register("forecasts/models", ForecastModelViewSet, basename="forecast-model")
 
 urlpatterns = [
@@ -41,6 +43,8 @@ urlpatterns = [
     path("recommendations/products/<str:sku>/similar/", SimilarProductsView.as_view(), name="similar-products"),
     path("segments/", SegmentProfilesView.as_view(), name="segment-profiles"),
     path("segments/movement/", SegmentMovementView.as_view(), name="segment-movement"),
+    path("pricing/quote", QuoteView.as_view(), name="pricing-quote"),
+    path("pricing/redeem", RedeemView.as_view(), name="pricing-redeem"),
     path("forecasts/reorder/", ReorderListView.as_view(), name="reorder-list"),
     *router.urls,
 ]

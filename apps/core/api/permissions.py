@@ -13,7 +13,8 @@ class StaffOrIntegrationKey(BasePermission):
         key = request.auth
         if not isinstance(key, IntegrationKey):
             return False
-        if request.method in SAFE_METHODS or key.allows_write():
+        # A view may mark a POST that changes nothing (a price quote) as a read.
+        if request.method in SAFE_METHODS or getattr(view, "is_read", False) or key.allows_write():
             return True
         self.message = "This API key is read-only."
         return False
