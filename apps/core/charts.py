@@ -205,3 +205,73 @@ def time_lines(
         )
     parts.append(mark_safe("</svg>"))
     return mark_safe("".join(str(part) for part in parts))
+
+
+def intervals(
+    labels: Sequence[str],
+    estimates: Sequence[float],
+    lows: Sequence[float],
+    highs: Sequence[float],
+    *,
+    title: str,
+    value_format: str = "{:+.1%}",
+    label_width: int = 190,
+    plot_width: int = 360,
+) -> SafeString:
+    """Estimates with their intervals on one axis that includes zero (a lift and its 95% interval):
+    an interval clear of the zero line is a difference the data supports."""
+    row_height, top = 30, 10
+    height = top + row_height * len(labels) + 10
+    width = label_width + plot_width + 150
+    lowest = min([0.0, *lows])
+    highest = max([0.0, *highs])
+    span = (highest - lowest) or 1.0
+
+    def x(value: float) -> str:
+        return f"{label_width + (value - lowest) / span * plot_width:.1f}"
+
+    parts = [
+        format_html(
+            '<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{}" height="{}" viewBox="0 0 {} {}" '
+            'font-family="sans-serif" font-size="12"><title>{}</title>'
+            '<line x1="{}" y1="4" x2="{}" y2="{}" stroke="#999" stroke-dasharray="3,3"/>',
+            width,
+            height,
+            width,
+            height,
+            title,
+            x(0.0),
+            x(0.0),
+            height - 4,
+        )
+    ]
+    for row, label in enumerate(labels):
+        middle = top + row * row_height + row_height / 2
+        low, estimate, high = (value_format.format(v[row]) for v in (lows, estimates, highs))
+        text = f"{estimate} ({low} to {high})"
+        parts.append(
+            format_html(
+                '<text x="{}" y="{}" text-anchor="end">{}</text>'
+                '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="3"/>'
+                '<circle cx="{}" cy="{}" r="5" fill="{}"><title>{}: {}</title></circle>'
+                '<text x="{}" y="{}">{}</text>',
+                label_width - 8,
+                middle + 4,
+                label,
+                x(lows[row]),
+                middle,
+                x(highs[row]),
+                middle,
+                PALETTE[2],
+                x(estimates[row]),
+                middle,
+                PALETTE[0],
+                label,
+                text,
+                f"{label_width + plot_width + 8}",
+                middle + 4,
+                text,
+            )
+        )
+    parts.append(mark_safe("</svg>"))
+    return mark_safe("".join(str(part) for part in parts))

@@ -208,3 +208,32 @@ class Redemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.promotion_id} on {self.order_id}: {self.amount}"
+
+
+class PromotionEvent(models.Model):
+    """What a channel reports about an offer it showed: impressions and clicks, from the storefront
+    widget or an e-mail tool, for the click-through and conversion rates on the results page."""
+
+    class Kind(models.TextChoices):
+        IMPRESSION = "impression", "Impression"
+        CLICK = "click", "Click"
+
+    class Channel(models.TextChoices):
+        WIDGET = "widget", "Storefront widget"
+        EMAIL = "email", "E-mail"
+        OTHER = "other", "Other"
+
+    promotion = models.ForeignKey(Promotion, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    customer_key = models.CharField(max_length=100, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            # The results page counts each kind per channel for one promotion.
+            models.Index(fields=["promotion", "kind", "channel"], name="promotion_event_count_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.promotion_id} by {self.channel}"

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from apps.promotions.models import Coupon, Promotion, RedeemedOrder, Redemption
+from apps.promotions.models import Coupon, Promotion, PromotionEvent, RedeemedOrder, Redemption
 from apps.promotions.selectors import PricingError, RequestedLine, pricing_quote
 
 # No 0/O, 1/I/L: codes are read off screens and typed by hand.
@@ -206,3 +206,24 @@ def promotion_change_status(*, promotion: Promotion, action: str) -> Promotion:
         raise ValueError(f"status: a {promotion.get_status_display().lower()} promotion cannot {action}")
     promotion.refresh_from_db()
     return promotion
+
+
+def promotion_events_record(*, promotion: Promotion, events: list[dict]) -> int:
+    """Store what a channel reports (impressions, clicks), all or none."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    rows = [
+        PromotionEvent(
+            promotion=promotion,
+            kind=event["kind"],
+            channel=event["channel"],
+            customer_key=f"{event.get('customer_source') or 'api'}:{event['customer']}"
+            if event.get("customer")
+            else "",
+            occurred_at=event.get("occurred_at") or now,
+        )
+        for event in events
+    ]
+    PromotionEvent.objects.bulk_create(rows)
+    return len(rows)

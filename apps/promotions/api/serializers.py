@@ -4,7 +4,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from apps.catalogue.models import Category, Product
-from apps.promotions.models import Coupon, Promotion
+from apps.promotions.models import Coupon, Promotion, PromotionEvent
 from apps.promotions.rules import promotion_errors
 from apps.promotions.selectors import RequestedLine
 
@@ -132,3 +132,15 @@ class CouponBatchSerializer(serializers.Serializer):
     max_uses = serializers.IntegerField(min_value=1, default=1)
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     prefix = serializers.RegexField(r"^[A-Za-z0-9-]{0,12}$", required=False, default="")
+
+
+class PromotionEventSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=PromotionEvent.Kind.choices)
+    channel = serializers.ChoiceField(choices=PromotionEvent.Channel.choices)
+    customer = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    customer_source = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    occurred_at = serializers.DateTimeField(required=False, default=None, allow_null=True)
+
+
+class PromotionEventBatchSerializer(serializers.Serializer):
+    events = PromotionEventSerializer(many=True, allow_empty=False, max_length=1000)

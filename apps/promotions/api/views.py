@@ -14,11 +14,13 @@ from apps.promotions import services
 from apps.promotions.api.serializers import (
     CouponBatchSerializer,
     CouponSerializer,
+    PromotionEventBatchSerializer,
     PromotionSerializer,
     QuoteRequestSerializer,
     RedeemRequestSerializer,
 )
 from apps.promotions.models import Promotion
+from apps.promotions.results import promotion_results
 from apps.promotions.selectors import PricingError, pricing_quote
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -62,6 +64,38 @@ QUOTE_FIELDS = {
     "total": serializers.DecimalField(**MONEY),
 }
 QUOTE = inline_serializer("Quote", QUOTE_FIELDS)
+LIFT = inline_serializer(
+    "Lift",
+    {
+        "treatment": serializers.FloatField(),
+        "control": serializers.FloatField(),
+        "difference": serializers.FloatField(),
+        "low": serializers.FloatField(help_text="95% interval of the difference."),
+        "high": serializers.FloatField(),
+        "relative": serializers.FloatField(allow_null=True),
+        "treatment_size": serializers.IntegerField(),
+        "control_size": serializers.IntegerField(),
+    },
+    allow_null=True,
+)
+RESULTS = inline_serializer(
+    "PromotionResults",
+    {
+        "window_start": serializers.DateTimeField(),
+        "window_end": serializers.DateTimeField(),
+        "population": serializers.CharField(),
+        "treatment_size": serializers.IntegerField(),
+        "control_size": serializers.IntegerField(),
+        "conversion": LIFT,
+        "revenue_per_customer": LIFT,
+        "redemptions": serializers.IntegerField(),
+        "discount_spent": serializers.DecimalField(**MONEY),
+        "budget": serializers.DecimalField(**MONEY, allow_null=True),
+        "daily": serializers.ListField(child=serializers.JSONField()),
+        "channels": serializers.ListField(child=serializers.JSONField()),
+        "cvr": serializers.FloatField(allow_null=True),
+    },
+)
 REDEEMED = inline_serializer(
     "RedeemedOrder",
     {"order_reference": serializers.CharField(), "replayed": serializers.BooleanField(), **QUOTE_FIELDS},
@@ -166,3 +200,60 @@ class PromotionViewSet(viewsets.ModelViewSet):
         codes = services.coupons_generate(promotion=promotion, **batch.validated_data)
         created = promotion.coupons.filter(code__in=codes).order_by("code")
         return Response(CouponSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=PromotionEventBatchSerializer,
+        responses={201: inline_serializer("RecordedEvents", {"recorded": serializers.IntegerField()})},
+    )
+    @action(detail=True, methods=["post"])
+    def events(self, request, pk=None):
+        """Impressions and clicks a channel (the widget, an e-mail tool) reports for this promotion."""
+        batch = PromotionEventBatchSerializer(data=request.data)
+        batch.is_valid(raise_exception=True)
+        recorded = services.promotion_events_record(promotion=self.get_object(), events=batch.validated_data["events"])
+        return Response({"recorded": recorded}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: RESULTS})
+    @action(detail=True, methods=["get"])
+    def results(self, request, pk=None):
+        """Treatment against control with 95% intervals, redemptions by day, channel figures."""
+        promotion = self.get_object()
+        results = promotion_results(promotion=promotion)
+        return Response(
+            {
+                "window_start": results.window_start,
+                "window_end": results.window_end,
+                "population": results.population_note,
+                "treatment_size": results.treatment_size,
+                "control_size": results.control_size,
+                "conversion": _lift_body(results.conversion),
+                "revenue_per_customer": _lift_body(results.revenue),
+                "redemptions": results.redemptions,
+                "discount_spent": str(promotion.discount_spent),
+                "budget": None if promotion.budget is None else str(promotion.budget),
+                "daily": [
+                    {"day": day.isoformat(), "redemptions": count, "amount": str(amount)}
+                    for day, count, amount in results.daily
+                ],
+                "channels": [
+                    {"channel": c.channel, "impressions": c.impressions, "clicks": c.clicks, "ctr": c.ctr}
+                    for c in results.channels
+                ],
+                "cvr": results.cvr,
+            }
+        )
+
+
+def _lift_body(lift):
+    if lift is None:
+        return None
+    return {
+        "treatment": lift.treatment,
+        "control": lift.control,
+        "difference": lift.difference,
+        "low": lift.low,
+        "high": lift.high,
+        "relative": lift.relative,
+        "treatment_size": lift.treatment_size,
+        "control_size": lift.control_size,
+    }
