@@ -237,3 +237,66 @@ class PromotionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} of {self.promotion_id} by {self.channel}"
+
+
+class CampaignLog(models.Model):
+    """A randomised campaign's log (who got which offer, or none, and what they did), imported from
+    a file such as the Hillstrom experiment or built from a past promotion with a control group:
+    what uplift models learn who to target from."""
+
+    class Origin(models.TextChoices):
+        FILE = "file", "Imported file"
+        PROMOTION = "promotion", "Past promotion"
+
+    name = models.CharField(max_length=120, unique=True)
+    origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.FILE)
+    promotion = models.ForeignKey(Promotion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    file_name = models.CharField(max_length=255, blank=True)
+    treatment_column = models.CharField(max_length=64)
+    control = models.CharField(max_length=64)
+    outcome_column = models.CharField(max_length=64)
+    # Column holding the customer's id, when the log has one: scores are published per customer.
+    customer_column = models.CharField(max_length=64, blank=True)
+    arms = models.JSONField(default=list)
+    rows = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignLogRow(models.Model):
+    """One customer of a campaign log, every column as it was read."""
+
+    log = models.ForeignKey(CampaignLog, on_delete=models.CASCADE, related_name="entries")
+    position = models.PositiveIntegerField()
+    values = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["log", "position"], name="campaign_log_row_position_unique"),
+        ]
+
+
+class CustomerUplift(models.Model):
+    """A targeting run's predicted uplift of one customer of its campaign log for one offer, and the
+    offer the budgeted plan gives them (blank: none)."""
+
+    run = models.ForeignKey("core.TrainingRun", on_delete=models.CASCADE, related_name="+")
+    customer_key = models.CharField(max_length=100)
+    arm = models.CharField(max_length=64)
+    uplift = models.FloatField()
+    planned_offer = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "customer_key", "arm"], name="customer_uplift_unique"),
+        ]
+        indexes = [
+            # The targeting page lists a run's customers by uplift, best first.
+            models.Index(fields=["run", "arm", "-uplift"], name="customer_uplift_rank_idx"),
+        ]

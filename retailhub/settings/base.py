@@ -245,6 +245,7 @@ TRAINERS = {
     "recommendations": "apps.recommendations.training.RecommendationsTrainer",
     "segments": "apps.segments.training.SegmentsTrainer",
     "forecasts": "apps.forecasts.training.ForecastsTrainer",
+    "targeting": "apps.promotions.training.TargetingTrainer",
     **env.json("TRAINERS_OVERRIDE", default={}),
 }
 TRAINING_ARTIFACT_DIR = env.path("TRAINING_ARTIFACT_DIR", default=VAR_DIR / "artifacts")

@@ -44,3 +44,9 @@ def make_promotion(db):
         return promotion
 
     return make
+
+
+@pytest.fixture
+def artifacts(tmp_path, settings):
+    settings.TRAINING_ARTIFACT_DIR = tmp_path / "artifacts"
+    return settings.TRAINING_ARTIFACT_DIR

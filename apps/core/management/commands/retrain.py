@@ -14,7 +14,7 @@ class Command(BaseCommand):
     help = "Retrain a model kind (or all) through the training platform, as the worker does."
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", help="recommendations, segments, forecasts, promotions, or all")
+        parser.add_argument("kind", help="recommendations, segments, forecasts, targeting, or all")
         parser.add_argument("--sync", action="store_true", help="train in this process instead of on a worker")
         parser.add_argument("--json", action="store_true", help="print each run as JSON")
         parser.add_argument("--cutoff", help="use data before this ISO datetime only")
