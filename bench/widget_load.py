@@ -11,17 +11,15 @@ per endpoint, and each widget endpoint's throughput as a fraction of the peer's.
 
 import json
 import os
-import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import psycopg
+from http_load import gunicorn, wrk
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -73,47 +71,11 @@ def prepare() -> str:
     return manage("shell", "-c", code, capture=True).stdout.strip().splitlines()[-1]
 
 
-def wrk(url: str) -> dict:
-    output = subprocess.run(
-        ["wrk", "-t2", "-c16", f"-d{DURATION}", "--latency", url], capture_output=True, text=True, check=True
-    ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
-    p99_ms = float(p99.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    total_errors = (int(errors.group(1)) if errors else 0) + (
-        sum(int(n) for n in socket_errors.groups()) if socket_errors else 0
-    )
-    return {"requests_per_second": round(rps, 1), "p99_ms": round(p99_ms, 2), "errors": total_errors}
-
-
 def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
     token = prepare()
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "retailhub.wsgi",
-            "--workers",
-            WORKERS,
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=ENV,
-    )
-    base = f"http://127.0.0.1:{PORT}"
-    try:
-        for _ in range(60):
-            try:
-                urllib.request.urlopen(f"{base}/bench/constant", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
+    with gunicorn(ENV, port=PORT, workers=WORKERS) as base:
         urls = {
             "peer_constant_json": f"{base}/bench/constant",
             "for_you": f"{base}/api/widget/v1/for-you?limit=8&token={token}",
@@ -125,7 +87,7 @@ def main() -> None:
                 urllib.request.urlopen(url, timeout=5).read()
         # Rounds interleave the URLs, so drifts in machine load hit peer and widget alike;
         # each figure is the median over the rounds.
-        rounds = [{name: wrk(url) for name, url in urls.items()} for _ in range(ROUNDS)]
+        rounds = [{name: wrk(url, duration=DURATION) for name, url in urls.items()} for _ in range(ROUNDS)]
         results = {
             name: {
                 "requests_per_second": statistics.median(r[name]["requests_per_second"] for r in rounds),
@@ -134,9 +96,6 @@ def main() -> None:
             }
             for name in urls
         }
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
     peer = results["peer_constant_json"]["requests_per_second"]
     print(
         json.dumps(

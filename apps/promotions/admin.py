@@ -13,8 +13,10 @@ from django.utils.html import format_html
 
 from apps.core.admin_export import csv_download
 from apps.core.charts import Series, horizontal_bars, intervals, time_lines
+from apps.core.training.selectors import active_run_id
 from apps.promotions import services
-from apps.promotions.models import Coupon, Promotion, Redemption
+from apps.promotions.campaign_logs import CampaignLogError, campaign_log_from_promotion
+from apps.promotions.models import CampaignLog, Coupon, CustomerUplift, Promotion, Redemption
 from apps.promotions.results import promotion_results
 from apps.promotions.rules import promotion_errors
 
@@ -71,7 +73,7 @@ class PromotionAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     autocomplete_fields = ["products", "categories", "gift_product"]
     readonly_fields = ["discount_spent", "redemptions_count", "created_by", "created_at", "updated_at"]
-    actions = ["activate_selected", "pause_selected", "resume_selected", "stop_selected"]
+    actions = ["activate_selected", "pause_selected", "resume_selected", "stop_selected", "build_campaign_log"]
     fieldsets = [
         (None, {"fields": ["name", "description", "status"]}),
         ("Offer", {"fields": ["kind", "value", "min_spend", "buy_quantity", "get_quantity", "gift_product"]}),
@@ -126,6 +128,16 @@ class PromotionAdmin(admin.ModelAdmin):
     @admin.action(description="Stop selected promotions (final)", permissions=["change"])
     def stop_selected(self, request, queryset):
         self._bulk(request, queryset, "stop")
+
+    @admin.action(description="Build a campaign log from the selected promotions' experiments", permissions=["change"])
+    def build_campaign_log(self, request, queryset):
+        for promotion in queryset:
+            try:
+                log = campaign_log_from_promotion(promotion=promotion, user=request.user)
+            except CampaignLogError as error:
+                self.message_user(request, f"{promotion}: {error}", messages.WARNING)
+            else:
+                self.message_user(request, f"{promotion}: campaign log {log.name!r} with {log.rows:,} customers.")
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -253,3 +265,59 @@ class RedemptionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CampaignLog)
+class CampaignLogAdmin(admin.ModelAdmin):
+    list_display = ["name", "origin", "rows", "arms", "outcome_column", "created_at"]
+    list_filter = ["origin"]
+    search_fields = ["name"]
+    change_list_template = "admin/promotions/campaignlog/change_list.html"
+
+    def has_add_permission(self, request):
+        return False  # logs arrive by import_campaign_log or the promotions' action
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.targeting_view)
+        return [path("targeting/", view, name="promotions_targeting"), *super().get_urls()]
+
+    def targeting_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        from apps.core.models import TrainingRun
+
+        run_id = active_run_id(kind="targeting")
+        run = TrainingRun.objects.filter(pk=run_id).first() if run_id else None
+        latest = TrainingRun.objects.filter(kind="targeting").order_by("-created_at").first()
+        arms = (run.metrics or {}).get("arms", {}) if run else {}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Targeting: who an offer should go to",
+            "opts": self.model._meta,
+            "run": run,
+            "latest": latest,
+            "arms": [
+                {
+                    "name": arm,
+                    "metrics": m,
+                    "models": sorted(m["models"].items(), key=lambda item: -item[1]["qini"]),
+                    "chart": horizontal_bars(
+                        list(m["models"]),
+                        [
+                            Series("uplift@30%", [s["uplift_at_30"] for s in m["models"].values()], "{:.3f}"),
+                            Series("Qini", [s["qini"] for s in m["models"].values()], "{:.3f}"),
+                        ],
+                        title=f"{arm}: each model on the held-out half",
+                    ),
+                }
+                for arm, m in arms.items()
+            ],
+            "plan": (run.metrics or {}).get("plan") if run else None,
+            "planned": CustomerUplift.objects.filter(run_id=run_id).exclude(planned_offer="").order_by("-uplift")[:50]
+            if run_id
+            else [],
+        }
+        return TemplateResponse(request, "admin/promotions/targeting.html", context)

@@ -72,7 +72,9 @@ def test_bad_logs_are_refused_naming_the_column_and_store_nothing(log_file, tmp_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_targeting_ranks_the_responsive_customers_first_and_plans_their_offers(log_file, artifacts, capsys):
+def test_targeting_ranks_the_responsive_customers_first_and_plans_their_offers(
+    log_file, artifacts, capsys, staff_client
+):
     import_log(log_file)
     capsys.readouterr()
 
@@ -96,3 +98,50 @@ def test_targeting_ranks_the_responsive_customers_first_and_plans_their_offers(l
     assert len(planned) == plan["customers_per_offer"]["coupon"] <= 1000
     assert plan["expected_cost"] <= 100
     assert np.mean([x_of[key] for key in planned]) > 0.95
+
+    page = staff_client.get("/admin/promotions/campaignlog/targeting/").content.decode()
+    assert f"Chosen: <strong>{arm['selected']}</strong>" in page
+    assert f"expected cost {plan['expected_cost']}" in page
+
+
+@pytest.mark.django_db
+def test_a_past_promotion_with_a_control_group_becomes_a_campaign_log(shop, make_promotion):
+    import datetime
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from apps.customers.models import Customer
+    from apps.orders.models import Order
+    from apps.promotions.campaign_logs import CampaignLogError, campaign_log_from_promotion
+    from apps.promotions.experiment import in_control_group
+
+    start = timezone.now() - datetime.timedelta(days=5)
+    promotion = make_promotion(starts_at=start, holdout_percent=Decimal("50"))
+    with pytest.raises(CampaignLogError, match="holdout_percent"):
+        campaign_log_from_promotion(promotion=make_promotion(name="No control"))
+    people = Customer.objects.bulk_create([Customer(external_id=f"P{i}") for i in range(40)])
+    for i, person in enumerate(people):
+        Order.objects.create(
+            invoice_no=f"a{i}",
+            customer=person,
+            placed_at=start - datetime.timedelta(days=i + 1),
+            total_amount=Decimal(i),
+        )
+        if i % 4 == 0:
+            Order.objects.create(invoice_no=f"b{i}", customer=person, placed_at=start + datetime.timedelta(days=1))
+
+    log = campaign_log_from_promotion(promotion=promotion)
+
+    data, customers = campaign_log_data(log)
+    frame = pd.DataFrame({"customer": customers, "group": data.treatment, "converted": data.outcome})
+    row = frame.set_index("customer").loc["online_retail:P4"]
+    expected_group = (
+        "control"
+        if in_control_group(promotion_id=promotion.pk, customer_key="online_retail:P4", percent=50)
+        else "offer"
+    )
+    assert (row["group"], row["converted"]) == (expected_group, 1.0)
+    # C1 of the shop ordered 30 days before too: 41 customers in the population
+    assert (log.rows, log.control, log.arms) == (41, "control", ["offer"])
+    assert "recency_days" in data.features.columns and "spend_before" in data.features.columns
