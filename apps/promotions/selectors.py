@@ -134,7 +134,7 @@ def eligible_promotions(*, shopper: Shopper, coupons: list[Coupon], at=None, loc
 
     at = at or timezone.now()
     coupon_promotions = {coupon.promotion_id for coupon in coupons}
-    promotions = Promotion.objects.live(at=at).select_related("gift_product").prefetch_related("products", "categories")
+    promotions = Promotion.objects.live(at=at).select_related("gift_product")
     if lock:
         # Ordered by id, so that concurrent redemptions lock in the same order and never deadlock.
         promotions = promotions.select_for_update(of=("self",)).order_by("pk")
@@ -167,12 +167,34 @@ def eligible_promotions(*, shopper: Shopper, coupons: list[Coupon], at=None, loc
     return chosen
 
 
-def rule_for(promotion: Promotion, *, coupon_code: str = "") -> Rule:
-    skus = categories = None
-    if promotion.scope == Promotion.Scope.PRODUCTS:
-        skus = frozenset(p.sku for p in promotion.products.all())
-    elif promotion.scope == Promotion.Scope.CATEGORIES:
-        categories = frozenset(c.pk for c in promotion.categories.all())
+@dataclass(frozen=True)
+class Scope:
+    skus: frozenset[str] | None = None
+    category_ids: frozenset[int] | None = None
+
+
+def promotion_scopes(promotions: list[Promotion]) -> dict[int, Scope]:
+    """Each promotion's SKUs or categories, read as plain values from the link tables: a quote is
+    on the storefront's path, and building a model object for every product in scope cost most of
+    a quote's time."""
+    by_products = [p.pk for p in promotions if p.scope == Promotion.Scope.PRODUCTS]
+    by_categories = [p.pk for p in promotions if p.scope == Promotion.Scope.CATEGORIES]
+    skus: dict[int, set[str]] = {pk: set() for pk in by_products}
+    categories: dict[int, set[int]] = {pk: set() for pk in by_categories}
+    links = Promotion.products.through.objects.filter(promotion_id__in=by_products)
+    for promotion_id, sku in links.values_list("promotion_id", "product__sku"):
+        skus[promotion_id].add(sku)
+    links = Promotion.categories.through.objects.filter(promotion_id__in=by_categories)
+    for promotion_id, category_id in links.values_list("promotion_id", "category_id"):
+        categories[promotion_id].add(category_id)
+    scopes = {pk: Scope(skus=frozenset(values)) for pk, values in skus.items()}
+    scopes.update({pk: Scope(category_ids=frozenset(values)) for pk, values in categories.items()})
+    return scopes
+
+
+def rule_for(promotion: Promotion, *, scope: Scope | None = None, coupon_code: str = "") -> Rule:
+    scope = scope or promotion_scopes([promotion]).get(promotion.pk, Scope())
+    skus, categories = scope.skus, scope.category_ids
     gift = promotion.gift_product
     return Rule(
         promotion_id=promotion.pk,
@@ -218,9 +240,11 @@ def pricing_quote(
     quote_input, products = quote_lines(lines)
     coupons = valid_coupons(list(codes), shopper=shopper, at=at)
     code_of = {coupon.promotion_id: coupon.code for coupon in coupons}
+    promotions = eligible_promotions(shopper=shopper, coupons=coupons, at=at, lock=lock)
+    scopes = promotion_scopes(promotions)
     rules = [
-        rule_for(promotion, coupon_code=code_of.get(promotion.pk, ""))
-        for promotion in eligible_promotions(shopper=shopper, coupons=coupons, at=at, lock=lock)
+        rule_for(promotion, scope=scopes.get(promotion.pk, Scope()), coupon_code=code_of.get(promotion.pk, ""))
+        for promotion in promotions
     ]
     quote = price(quote_input, rules, shipping=shipping)
     return PricedBasket(quote=quote, shopper=shopper, coupons=coupons, products=products)

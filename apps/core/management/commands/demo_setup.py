@@ -26,6 +26,9 @@ class Command(BaseCommand):
             log = write_sample_order_log(Path(settings.VAR_DIR) / "sample_online_retail.csv")
             self.stdout.write(f"{real_log} not found: importing a generated store of the same shape ({log})")
         call_command("import_orders", str(log), stdout=self.stdout, stderr=self.stderr)
+        from apps.promotions.demo import demo_promotions
+
+        demo_promotions(data_dir=Path(settings.RETAILHUB_SAMPLE_DATA), write=self.stdout.write)
 
         password = secrets.token_urlsafe(12)
         user, _ = get_user_model().objects.get_or_create(username=DEMO_USERNAME)
