@@ -65,7 +65,12 @@ def campaign_log_import(
     features = [c for c in frame.columns if c not in (treatment_col, outcome_col, *ignored)]
     try:
         checked = read_campaign_log(
-            frame, treatment_col=treatment_col, control=control, outcome_col=outcome_col, feature_cols=features
+            frame,
+            treatment_col=treatment_col,
+            control=control,
+            outcome_col=outcome_col,
+            feature_cols=features,
+            treatments=_every_arm(frame, treatment_col, control),
         )
     except ValueError as error:
         raise CampaignLogError(str(error)) from None
@@ -92,6 +97,13 @@ def campaign_log_import(
     return log
 
 
+def _every_arm(frame: pd.DataFrame, treatment_col: str, control: str) -> list[str] | None:
+    """A stored log keeps every offer it holds; targeting learns each against the control."""
+    if treatment_col not in frame.columns:
+        return None  # the reader names the missing column
+    return sorted({str(v).strip() for v in frame[treatment_col].dropna()} - {str(control).strip()}) or None
+
+
 def _json_safe(record: dict) -> dict:
     return {key: (None if isinstance(value, float) and np.isnan(value) else value) for key, value in record.items()}
 
@@ -112,6 +124,7 @@ def campaign_log_data(log: CampaignLog) -> tuple[CampaignLogData, pd.Series | No
         control=log.control,
         outcome_col=log.outcome_column,
         feature_cols=features,
+        treatments=log.arms,
     )
     customers = frame[log.customer_column].astype(str) if log.customer_column else None
     return data, customers

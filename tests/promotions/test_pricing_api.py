@@ -142,3 +142,30 @@ def test_control_group_shoppers_do_not_get_the_offer(shop, make_promotion, post)
     }
     assert 0 < len(held_out) < 40
     assert {i for i, total in totals.items() if total == "4.00"} == held_out
+
+
+def test_segment_promotions_reach_the_saved_segment_of_the_active_run(shop, make_promotion, post):
+    from apps.core.models import TrainingRun
+    from apps.customers.models import Customer
+    from apps.segments.models import CustomerSegment, SavedSegment
+
+    run = TrainingRun.objects.create(kind="segments", status="succeeded", is_active=True)
+    for external_id, segment in (("C1", "champions"), ("C2", "at_risk")):
+        CustomerSegment.objects.create(
+            run=run,
+            customer=Customer.objects.get(external_id=external_id),
+            recency_days=1,
+            frequency=1,
+            monetary=1,
+            r=5,
+            f=5,
+            m=5,
+            segment=segment,
+        )
+    at_risk = SavedSegment.objects.create(name="Win back", rfm_segments=["at_risk"])
+    make_promotion(eligibility="segment", saved_segment=at_risk, kind="amount_off", value=Decimal("1.00"))
+    basket = {"lines": [{"sku": "MUG", "quantity": 1}]}
+
+    assert post(QUOTE, {**basket, "customer": "C2"}).json()["total"] == "3.00"
+    assert post(QUOTE, {**basket, "customer": "C1"}).json()["total"] == "4.00"
+    assert post(QUOTE, basket).json()["total"] == "4.00"
