@@ -47,8 +47,11 @@ bench: venv $(PEER_STAMP)
 	$(BIN)/python bench/recommendations.py
 	$(BIN)/python bench/segments.py
 	$(BIN)/python bench/forecasts.py
+	$(BIN)/python bench/uplift.py
+	$(BIN)/python bench/offer_policy.py
 	command -v wrk >/dev/null || apt-get install -y -qq wrk
 	$(BIN)/python bench/widget_load.py
+	$(BIN)/python bench/pricing.py
 
 services:
 	./scripts/services.sh

@@ -1,20 +1,83 @@
-"""Shared by the HTTP load benchmarks: gunicorn serving the app for the length of a block, and
-wrk's figures (requests/s, p99 latency, errors) read from its report."""
+"""Shared by the HTTP load benchmarks: a fresh database and the environment to serve it, gunicorn
+serving the app for the length of a block, and wrk's figures (requests/s, p99 latency, errors)
+read from its report, as medians over rounds that interleave the URLs (so drifts in machine load
+hit the peer and the endpoints alike)."""
 
 import contextlib
+import os
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+import psycopg
+
 ROOT = Path(__file__).resolve().parents[1]
+ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+DATA = Path(os.environ.get("RETAILHUB_SAMPLE_DATA", ROOT.parent / "shared" / "data"))
+DURATION = os.environ.get("BENCH_DURATION", "8s")
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+WORKERS = os.environ.get("BENCH_GUNICORN_WORKERS", "4")
+LOAD = f"wrk, 2 threads, 16 connections, {DURATION} per URL, {ROUNDS} interleaved rounds (medians)"
+SERVER = f"gunicorn, {WORKERS} sync workers; PostgreSQL; Redis cache"
+PEER = "plain Django view returning a constant JSON (same server, same run)"
+
+
+def served_env(database: str, **extra: str) -> dict:
+    """The environment of the served app on its own database, with the constant-JSON peer view on."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "retailhub.settings.base",
+        "DATABASE_URL": ADMIN_URL.rsplit("/", 1)[0] + "/" + database,
+        "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/11"),
+        "CELERY_BROKER_URL": "",
+        "BENCHMARK_PEER_VIEW": "1",
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+def recreate_database(database: str) -> None:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {database}")
+
+
+def manage(env: dict, *args, capture=False):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=capture, text=True
+    )
+
+
+def medians_over_rounds(targets: dict[str, tuple[str, Path | None]]) -> dict:
+    """name -> (url, wrk script or None): each figure the median over ROUNDS interleaved rounds."""
+    rounds = [
+        {name: wrk(url, duration=DURATION, script=script) for name, (url, script) in targets.items()}
+        for _ in range(ROUNDS)
+    ]
+    return {
+        name: {
+            "requests_per_second": statistics.median(r[name]["requests_per_second"] for r in rounds),
+            "p99_ms": statistics.median(r[name]["p99_ms"] for r in rounds),
+            "errors": sum(r[name]["errors"] for r in rounds),
+        }
+        for name in targets
+    }
+
+
+def ratios_to_peer(results: dict) -> dict:
+    peer = results["peer_constant_json"]["requests_per_second"]
+    return {
+        name: round(r["requests_per_second"] / peer, 3) for name, r in results.items() if name != "peer_constant_json"
+    }
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict, *, port: int, workers: str, ready_path: str = "/bench/constant"):
+def gunicorn(env: dict, *, port: int, workers: str = WORKERS, ready_path: str = "/bench/constant"):
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),

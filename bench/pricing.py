@@ -17,34 +17,27 @@ endpoint, and each as a fraction of the peer's throughput.
 import json
 import os
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import urllib.request
 from pathlib import Path
 
-import psycopg
-from http_load import gunicorn, wrk
+from http_load import (
+    DATA,
+    LOAD,
+    PEER,
+    SERVER,
+    gunicorn,
+    manage,
+    medians_over_rounds,
+    ratios_to_peer,
+    recreate_database,
+    served_env,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-DATABASE_URL = ADMIN_URL.rsplit("/", 1)[0] + "/retailhub_bench_pricing"
-DATA = Path(os.environ.get("RETAILHUB_SAMPLE_DATA", ROOT.parent / "shared" / "data"))
+DATABASE = "retailhub_bench_pricing"
 PORT = int(os.environ.get("BENCH_PORT", "8766"))
-DURATION = os.environ.get("BENCH_DURATION", "8s")
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
-WORKERS = os.environ.get("BENCH_GUNICORN_WORKERS", "4")
-
-ENV = {
-    **os.environ,
-    "DJANGO_SETTINGS_MODULE": "retailhub.settings.base",
-    "DATABASE_URL": DATABASE_URL,
-    "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/11"),
-    "CELERY_BROKER_URL": "",
-    "BENCHMARK_PEER_VIEW": "1",
-    "LOG_LEVEL": "WARNING",
-}
+ENV = served_env(DATABASE)
 
 # Run inside `manage.py shell`: the promotions, a coupon and an API key; prints the request body.
 SETUP = """
@@ -104,21 +97,14 @@ end
 """
 
 
-def manage(*args, capture=False):
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=ENV, check=True, capture_output=capture, text=True
-    )
-
-
 def prepare() -> dict:
     if os.environ.get("BENCH_REUSE") != "1":
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute("DROP DATABASE IF EXISTS retailhub_bench_pricing WITH (FORCE)")
-            admin.execute("CREATE DATABASE retailhub_bench_pricing")
-        manage("migrate", "-v", "0")
-        manage("import_orders", str(DATA / "online_retail" / "online_retail.csv.gz"), "--no-progress", capture=True)
+        recreate_database(DATABASE)
+        manage(ENV, "migrate", "-v", "0")
+        log = DATA / "online_retail" / "online_retail.csv.gz"
+        manage(ENV, "import_orders", str(log), "--no-progress", capture=True)
     # The last line: Django's shell may print its automatic imports first.
-    return json.loads(manage("shell", "-c", SETUP, capture=True).stdout.strip().splitlines()[-1])
+    return json.loads(manage(ENV, "shell", "-c", SETUP, capture=True).stdout.strip().splitlines()[-1])
 
 
 def post_script(folder: Path, name: str, key: str, body: dict) -> Path:
@@ -132,7 +118,7 @@ def main() -> None:
         sys.exit("wrk is not installed: apt-get install wrk")
     setup = prepare()
     key, basket = setup["key"], setup["basket"]
-    with tempfile.TemporaryDirectory() as folder, gunicorn(ENV, port=PORT, workers=WORKERS) as base:
+    with tempfile.TemporaryDirectory() as folder, gunicorn(ENV, port=PORT) as base:
         scripts = {
             "quote": post_script(Path(folder), "quote", key, basket),
             "redeem": post_script(Path(folder), "redeem", key, {**basket, "order_reference": "__ORDER__"}),
@@ -150,27 +136,14 @@ def main() -> None:
         quote = json.loads(urllib.request.urlopen(request, timeout=10).read())
         for _ in range(20):  # warm the workers
             urllib.request.urlopen(f"{base}/bench/constant", timeout=5).read()
-        # Rounds interleave the endpoints, so drifts in machine load hit peer and pricing alike.
-        rounds = [
-            {name: wrk(url, duration=DURATION, script=script) for name, (url, script) in targets.items()}
-            for _ in range(ROUNDS)
-        ]
-    results = {
-        name: {
-            "requests_per_second": statistics.median(r[name]["requests_per_second"] for r in rounds),
-            "p99_ms": statistics.median(r[name]["p99_ms"] for r in rounds),
-            "errors": sum(r[name]["errors"] for r in rounds),
-        }
-        for name in targets
-    }
-    peer = results["peer_constant_json"]["requests_per_second"]
+        results = medians_over_rounds(targets)
     print(
         json.dumps(
             {
                 "benchmark": "pricing",
-                "server": f"gunicorn, {WORKERS} sync workers; PostgreSQL; Redis cache",
-                "load": f"wrk, 2 threads, 16 connections, {DURATION} per URL, {ROUNDS} interleaved rounds (medians)",
-                "peer": "plain Django view returning a constant JSON (same server, same run)",
+                "server": SERVER,
+                "load": LOAD,
+                "peer": PEER,
                 "basket": {
                     "lines": len(basket["lines"]),
                     "live_promotions": 12,
@@ -178,11 +151,7 @@ def main() -> None:
                     "total": quote["total"],
                 },
                 "results": results,
-                "throughput_ratio_to_peer": {
-                    name: round(r["requests_per_second"] / peer, 3)
-                    for name, r in results.items()
-                    if name != "peer_constant_json"
-                },
+                "throughput_ratio_to_peer": ratios_to_peer(results),
             }
         )
     )

@@ -281,6 +281,9 @@ class CampaignLogRow(models.Model):
             models.UniqueConstraint(fields=["log", "position"], name="campaign_log_row_position_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.log_id}#{self.position}"
+
 
 class CustomerUplift(models.Model):
     """A targeting run's predicted uplift of one customer of its campaign log for one offer, and the
@@ -300,3 +303,6 @@ class CustomerUplift(models.Model):
             # The targeting page lists a run's customers by uplift, best first.
             models.Index(fields=["run", "arm", "-uplift"], name="customer_uplift_rank_idx"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_key}: {self.arm} {self.uplift:+.4f}"

@@ -166,6 +166,9 @@ SPECTACULAR_SETTINGS = {
         "OrderKindEnum": "apps.orders.models.Order.Kind",
         "OrderStatusEnum": "apps.orders.models.Order.Status",
         "ImportBatchStatusEnum": "apps.orders.models.ImportBatch.Status",
+        "PromotionKindEnum": "apps.promotions.models.Promotion.Kind",
+        "PromotionStatusEnum": "apps.promotions.models.Promotion.Status",
+        "PromotionEventKindEnum": "apps.promotions.models.PromotionEvent.Kind",
     },
 }
 

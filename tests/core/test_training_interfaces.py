@@ -39,7 +39,8 @@ def test_retrain_all_covers_every_kind_with_a_trainer(store, artifacts, capsys):
 @pytest.mark.django_db
 def test_retrain_command_names_the_kinds_it_knows():
     with pytest.raises(
-        CommandError, match="No trainer for 'promotions'; kinds with a trainer: forecasts, recommendations, segments, targeting"
+        CommandError,
+        match="No trainer for 'promotions'; kinds with a trainer: forecasts, recommendations, segments, targeting",
     ):
         call_command("retrain", "promotions", "--sync")
     with pytest.raises(CommandError, match="--cutoff 'yesterday' is not an ISO datetime"):
@@ -72,7 +73,7 @@ def test_api_triggers_joins_and_reads_runs(store, artifacts, client, api_keys):
     )
     assert (bad.status_code, bad.json()) == (
         400,
-        {"kind": ["No trainer for 'weather'; one of: forecasts, recommendations, segments."]},
+        {"kind": ["No trainer for 'weather'; one of: forecasts, recommendations, segments, targeting."]},
     )
 
 

@@ -171,7 +171,8 @@ def test_unknown_kinds_are_refused_before_anything_is_written(db):
     from apps.core.training.registry import UnknownKind
 
     with pytest.raises(
-        UnknownKind, match="No trainer for 'promotions'; kinds with a trainer: forecasts, recommendations, segments, targeting"
+        UnknownKind,
+        match="No trainer for 'promotions'; kinds with a trainer: forecasts, recommendations, segments, targeting",
     ):
         training_run_request(kind="promotions", trigger=STAFF)
     assert not TrainingRun.objects.exists()
