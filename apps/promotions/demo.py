@@ -1,13 +1,17 @@
 """The demo's promotions: the Hillstrom e-mail experiment as a campaign log (or a generated one of
 its shape), and a few live promotions so the pricing API and the results pages have something to
-show: 10% off everything with a 10% control group, a coupon promotion with codes, free shipping."""
+show: 10% off everything with a 10% control group, a coupon promotion with codes, free shipping; and
+a past promotion over the order log's last month with a 20% control group, so that its results page
+compares the groups on real orders (and can become a campaign log)."""
 
 import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from django.db.models import Max
 from django.utils import timezone
 
+from apps.orders.models import Order
 from apps.promotions.campaign_logs import campaign_log_import, read_log_file
 from apps.promotions.models import CampaignLog, Promotion
 from apps.promotions.sample_campaign import sample_campaign_log
@@ -68,4 +72,16 @@ def demo_promotions(*, data_dir: Path, write) -> None:
         starts_at=start,
         status=Promotion.Status.ACTIVE,
     )
-    write(f"Promotions: 3 live; coupon codes for the VIP offer include {codes[0]} and {codes[1]}")
+    last_order = Order.objects.aggregate(last=Max("placed_at"))["last"]
+    if last_order is not None:
+        Promotion.objects.create(
+            name="Last month of the log: 5% off (past, 20% held out)",
+            description="Demo: laid over the historical orders, so the groups differ by chance only.",
+            kind=Promotion.Kind.PERCENT_OFF,
+            value=Decimal("5"),
+            starts_at=last_order - datetime.timedelta(days=30),
+            ends_at=last_order + datetime.timedelta(days=1),
+            status=Promotion.Status.STOPPED,
+            holdout_percent=Decimal("20"),
+        )
+    write(f"Promotions: 3 live, 1 past; coupon codes for the VIP offer include {codes[0]} and {codes[1]}")
