@@ -48,8 +48,9 @@ from django.utils import timezone
 from apps.catalogue.models import Product
 from apps.core.models import IntegrationKey
 from apps.customers.models import Customer
-from apps.promotions.models import Coupon, Promotion
+from apps.promotions.models import Coupon, Promotion, RedeemedOrder
 
+RedeemedOrder.objects.all().delete()
 Promotion.objects.all().delete()
 skus = list(Product.objects.filter(kind="merchandise").annotate(n=Count("order_lines")).order_by("-n")
             .values_list("sku", flat=True)[:1200])

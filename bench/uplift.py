@@ -118,11 +118,8 @@ def main():
         "target_met": bool(chosen.uplift_at_30 > best_peer_uplift and chosen.qini > best_peer_qini),
         "selection_seconds": round(selected_seconds, 1),
     }
-    # Three-arm section (apps.promotions.ml.policy_evaluation, another helper's module): wired here, off until
-    # BENCH_THREE_ARM=1 while its figures and runtime are settled.  TODO: turn on by default.
-    if os.environ.get("BENCH_THREE_ARM") == "1":
-        section = three_arm(frame, SEED)
-        result["three_arm"] = section.to_dict() if hasattr(section, "to_dict") else repr(section)
+    # The three-arm policy on the same seed (bench/offer_policy.py repeats it over seeds, with the simulator).
+    result["three_arm"] = three_arm(frame, SEED).as_dict()
     result["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(result))
 
