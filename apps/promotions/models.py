@@ -1,7 +1,6 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -26,7 +25,8 @@ class PromotionQuerySet(models.QuerySet):
 class Promotion(models.Model):
     """A discount rule: what it gives (kind and value), on what (scope), to whom (eligibility), when
     (schedule and status), how it combines (exclusive or stackable by priority), and its caps.
-    The rule's arithmetic lives in apps.promotions.pricing."""
+    The rule's arithmetic lives in apps.promotions.pricing; what makes a definition valid, in
+    apps.promotions.rules (the admin form and the API both ask it)."""
 
     class Kind(models.TextChoices):
         PERCENT_OFF = PriceKind.PERCENT_OFF, "Percent off"
@@ -128,13 +128,6 @@ class Promotion(models.Model):
     @property
     def budget_left(self) -> Decimal | None:
         return None if self.budget is None else max(self.budget - self.discount_spent, Decimal("0"))
-
-    def clean(self):
-        from apps.promotions.rules import promotion_errors
-
-        errors = promotion_errors(self)
-        if errors:
-            raise ValidationError(errors)
 
 
 class Coupon(models.Model):
