@@ -35,7 +35,7 @@ from apps.promotions.ml.campaign_log import hillstrom_log, load_hillstrom  # noq
 from apps.promotions.ml.multi_treatment import MultiArmOutcomeModel  # noqa: E402
 from apps.promotions.ml.offer_allocation import allocate_offers  # noqa: E402
 from apps.promotions.ml.offer_simulator import FixedArmPolicy, OfferSimulator, hillstrom_segments  # noqa: E402
-from apps.promotions.ml.policy_evaluation import three_arm_policy_report  # noqa: E402
+from apps.promotions.ml.policy_evaluation import learned_policy_report  # noqa: E402
 from apps.promotions.ml.q_learning import QPolicy, train_in_simulator  # noqa: E402
 
 DATA = Path(os.environ.get("RETAILHUB_SAMPLE_DATA", ROOT.parent / "shared" / "data"))
@@ -48,7 +48,7 @@ BUDGET_SENDS = 10_000
 
 def policy_reports(log) -> dict:
     started = time.perf_counter()
-    reports = [three_arm_policy_report(log, seed=seed) for seed in POLICY_SEEDS]
+    reports = [learned_policy_report(log, seed=seed) for seed in POLICY_SEEDS]
     first = reports[0].as_dict()
     per_seed = [
         {

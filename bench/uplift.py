@@ -65,10 +65,10 @@ def peers(X, t, y, train, test, seed):
 
 def three_arm(frame, seed):
     """The three-arm section (men's and women's e-mail against none), from policy_evaluation."""
-    from apps.promotions.ml.policy_evaluation import three_arm_policy_report
+    from apps.promotions.ml.policy_evaluation import learned_policy_report
 
     log = hillstrom_log(frame, treatments=("Mens E-Mail", "Womens E-Mail"))
-    return three_arm_policy_report(log, seed=seed)
+    return learned_policy_report(log, seed=seed)
 
 
 def main():

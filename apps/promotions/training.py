@@ -2,7 +2,10 @@
 one), for each offer of the log, the uplift model chosen on half the log and measured on the other
 half (apps.promotions.ml.uplift_selection), then refitted on the whole log to score every customer;
 and, where the log names its customers, a plan giving each customer at most one offer within a
-budget (apps.promotions.ml.offer_allocation), with its expected cost and incremental gain.
+budget (apps.promotions.ml.offer_allocation), with its expected cost and incremental gain. Before
+anything is launched, a policy learned on one half of the log (who gets which offer, or none) is
+estimated on the other half by inverse propensity and doubly robust estimates, with intervals,
+beside sending everyone the single best option (apps.promotions.ml.policy_evaluation).
 
 The gate: at least one offer's chosen model ranks the held-out half better than a random ordering
 (Qini above zero); otherwise the scores are noise and the run is refused."""
@@ -13,6 +16,7 @@ import pandas as pd
 from apps.core.training.trainer import Trainer, TrainingOutcome
 from apps.promotions.campaign_logs import campaign_log_data
 from apps.promotions.ml.offer_allocation import NO_OFFER, allocate_offers
+from apps.promotions.ml.policy_evaluation import learned_policy_report
 from apps.promotions.ml.uplift_selection import default_candidates, evaluate_uplift
 from apps.promotions.models import CampaignLog, CustomerUplift
 
@@ -70,6 +74,9 @@ class TargetingTrainer(Trainer):
             "dropped_columns": data.dropped_columns,
             "arms": arms_metrics,
         }
+        report(75, "Estimating a learned policy on the held-out half before launch")
+        # Propensities from the arms' shares: a promotion's log holds out 10%, not a third.
+        metrics["policy"] = learned_policy_report(data, seed=params["seed"], propensity="shares").as_dict()
         uplift = np.column_stack([uplift_columns[arm] for arm in data.arms])
         report(85, "Planning offers within the budget")
         allocation = allocate_offers(

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from apps.promotions.ml.multi_treatment import MultiArmOutcomeModel, cross_fitted_outcomes, stratified_folds
-from apps.promotions.ml.policy_evaluation import aipw_scores, switching_policy, three_arm_policy_report
+from apps.promotions.ml.policy_evaluation import aipw_scores, learned_policy_report, switching_policy
 
 
 def three_arm_log(n=6000, seed=0):
@@ -75,7 +75,7 @@ def test_switching_needs_the_margin_and_aipw_scores_correct_the_logged_arm():
 def test_the_policy_protocol_finds_targeting_that_beats_the_best_single_arm():
     log, _ = three_arm_log()
 
-    report = three_arm_policy_report(log, seed=0, n_boot=200)
+    report = learned_policy_report(log, seed=0, n_boot=200)
 
     assert report.arms == ("none", "A", "B")
     assert report.best_arm == "A"

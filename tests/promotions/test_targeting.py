@@ -102,6 +102,13 @@ def test_targeting_ranks_the_responsive_customers_first_and_plans_their_offers(
     page = staff_client.get("/admin/promotions/campaignlog/targeting/").content.decode()
     assert f"Chosen: <strong>{arm['selected']}</strong>" in page
     assert f"expected cost {plan['expected_cost']}" in page
+    # Before launch: the coupon is the best single option, and with no cost in the outcome the learned
+    # policy keeps it for nearly everyone; both are estimated near the coupon's rate, 0.1 + 0.4 / 2.
+    policy = printed["metrics"]["policy"]
+    assert policy["best_arm"] == "coupon" and policy["policy_share"]["coupon"] > 0.9
+    assert 0.25 < policy["best_arm_ips"]["estimate"] < 0.35
+    assert policy["difference_ips"]["low"] <= 0 <= policy["difference_ips"]["high"]
+    assert "Before launch: a learned policy on the held-out half" in page
 
 
 @pytest.mark.django_db

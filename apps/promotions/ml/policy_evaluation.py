@@ -90,7 +90,7 @@ def aipw_scores(outcomes: np.ndarray, arm: np.ndarray, y: np.ndarray, propensity
     return scores
 
 
-def three_arm_policy_report(
+def learned_policy_report(
     log,
     *,
     seed: int,
@@ -101,7 +101,7 @@ def three_arm_policy_report(
     n_boot: int = 1000,
 ) -> PolicyReport:
     """The protocol of the module docstring on a CampaignLog-like object (features, treatment,
-    outcome, control, arms). Works for any number of arms despite its name."""
+    outcome, control, arms), with any number of arms."""
     labels = (log.control, *log.arms)
     index = {label: k for k, label in enumerate(labels)}
     arm = np.array([index[t] for t in log.treatment])
