@@ -14,6 +14,7 @@ from apps.segments.ml.kmeans import (
     describe_clusters,
     sample_rows,
     silhouette,
+    silhouettes,
     stability_ari,
 )
 from apps.segments.ml.selection import SILHOUETTE_MARGIN, _choose, choose_segmentation
@@ -94,6 +95,31 @@ def test_silhouette_matches_scikit_learn_including_single_member_clusters():
 
     assert silhouette(matrix, labels) == pytest.approx(silhouette_score(matrix, labels), abs=1e-9)
     assert silhouette(matrix, np.zeros(300, dtype=int)) == -1.0
+
+
+def test_silhouettes_of_several_labellings_share_one_distance_pass_and_match_one_at_a_time():
+    rng = np.random.default_rng(1)
+    matrix = rng.normal(size=(600, 5))  # more rows than one chunk
+    labellings = [rng.integers(0, k, size=600) for k in (2, 3, 7)] + [np.zeros(600, dtype=int)]
+
+    scores = silhouettes(matrix, labellings)
+
+    assert scores[:3] == pytest.approx([silhouette_score(matrix, labels) for labels in labellings[:3]], abs=1e-9)
+    assert scores[:3] == pytest.approx([silhouette(matrix, labels) for labels in labellings[:3]], abs=1e-12)
+    assert scores[3] == -1.0
+    assert silhouettes(matrix, []) == []
+
+
+def test_small_inputs_get_ten_k_means_starts_and_large_ones_keep_three():
+    # Ten starts make k-means' local optimum, and so k and the bootstrap ARI, independent of the seed
+    # on small stores; on large ones a start costs seconds (kmeans.py's docstring).
+    matrix, _ = blobs()
+
+    assert KMeansSegmenter(k=3).fit(matrix).n_init_ == 10
+    assert KMeansSegmenter(k=3).fit(matrix).model_.n_init == 10
+    assert KMeansSegmenter(k=3, n_init=2).fit(matrix).model_.n_init == 2
+    large = np.random.default_rng(0).normal(size=(50_000, len(MODEL_COLUMNS)))
+    assert KMeansSegmenter(k=2, fit_size=1_000).fit(large).model_.n_init == 3
 
 
 def test_samples_are_fixed_and_nested():

@@ -105,3 +105,36 @@ def test_choose_segmentation_measures_both_methods_on_the_same_rows():
     assert choice.labels.tolist() == truth.tolist()
     assert deep["seconds"] >= deep["fit_seconds"] > 0
     assert choice.reason.startswith("deep clustering does not separate better")
+
+
+def test_the_written_out_adam_takes_the_same_steps_as_torchs():
+    import torch
+
+    from apps.segments.ml.deep import _Adam
+
+    torch.manual_seed(0)
+    inputs = torch.randn(64, 5)
+    ours, theirs = torch.nn.Linear(5, 3), torch.nn.Linear(5, 3)
+    theirs.load_state_dict(ours.state_dict())
+    unused = torch.nn.Parameter(torch.ones(2))  # no gradient: left alone by both
+    our_step = _Adam(torch, [*ours.parameters(), unused], lr=0.01)
+    their_step = torch.optim.Adam([*theirs.parameters()], lr=0.01)
+    for _ in range(20):
+        for network, optimiser in ((ours, our_step), (theirs, their_step)):
+            optimiser.zero_grad()
+            (network(inputs) ** 2).mean().backward()
+            optimiser.step()
+
+    assert torch.equal(ours.weight, theirs.weight) and torch.equal(ours.bias, theirs.bias)
+    assert torch.equal(unused, torch.ones(2))
+
+
+def test_a_cpu_fit_does_not_import_torch_dynamo():
+    # torch._dynamo costs more than the fit itself (deep.py's docstring).
+    code = (
+        "import sys; import numpy as np; from apps.segments.ml.deep import DeepClusterSegmenter; "
+        "DeepClusterSegmenter(k=2, epochs=1, refine_epochs=1).fit(np.random.default_rng(0).normal(size=(40, 7))); "
+        "sys.exit('torch._dynamo' in sys.modules)"
+    )
+
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
