@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from rest_framework_api_key.admin import APIKeyModelAdmin
 
 from apps.core.models import IntegrationKey, TrainingRun
-from apps.core.training.registry import UnknownKind, trainer_kinds
+from apps.core.training.registry import UnknownKind, trainer_for, trainer_kinds
 from apps.core.training.services import training_run_activate, training_run_cancel, training_run_request
 
 
@@ -49,7 +49,11 @@ class TrainingRunAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "retrain_kinds": trainer_kinds()}
+        extra_context = {
+            **(extra_context or {}),
+            "retrain_kinds": trainer_kinds(),
+            "not_served": _kinds_without_active_run(),
+        }
         return super().changelist_view(request, extra_context)
 
     def get_urls(self):
@@ -144,3 +148,23 @@ class TrainingRunAdmin(admin.ModelAdmin):
     @admin.display(description="parameters")
     def parameters_pretty(self, run):
         return format_html("<pre>{}</pre>", json.dumps(run.parameters, indent=2, sort_keys=True))
+
+
+def _kinds_without_active_run() -> list[dict]:
+    """Each kind with no active run: why (its latest run's state or verdict) and what readers get meanwhile."""
+    active = set(TrainingRun.objects.filter(is_active=True).values_list("kind", flat=True))
+    notes = []
+    for kind in trainer_kinds():
+        if kind in active:
+            continue
+        latest = TrainingRun.objects.filter(kind=kind).order_by("-created_at", "-pk").first()
+        if latest is None:
+            why = "no run yet"
+        elif latest.gate_passed is False:
+            why = f"run {latest.pk} was refused: {latest.gate_reason}"
+        else:
+            why = f"run {latest.pk} is {latest.get_status_display().lower()}"
+            if latest.error:
+                why += f": {latest.error[:120]}"
+        notes.append({"kind": kind, "why": why, "meanwhile": trainer_for(kind).serving_without_run})
+    return notes

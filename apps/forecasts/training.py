@@ -41,6 +41,7 @@ def default_parameters() -> dict:
 
 class ForecastsTrainer(Trainer):
     kind = "forecasts"
+    serving_without_run = "No forecasts: the accuracy and reorder pages and the forecasts API are empty."
     result_models = (ProductForecast, CategoryForecast, ProductForecastModel, ForecastChunk)
 
     def fit(self, *, cutoff, parameters, report) -> TrainingOutcome:

@@ -34,6 +34,9 @@ PUBLISH_BATCH = 5_000
 
 class TargetingTrainer(Trainer):
     kind = "targeting"
+    serving_without_run = (
+        "No uplift scores or plan: the targeting page explains how to get one; pricing and promotions work as usual."
+    )
     result_models = (CustomerUplift,)
 
     def fit(self, *, cutoff, parameters, report) -> TrainingOutcome:

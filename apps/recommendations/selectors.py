@@ -1,4 +1,6 @@
-"""What the storefront shows, read from the active recommendations run only.
+"""What the storefront shows, read from the active recommendations run only; while no run is
+active, the fallback lists of apps.recommendations.fallback (popular, similar by name), with
+"run": null, so a list is never empty for want of a run.
 
 Lists are kept per (run, catalogue version, list, arguments): a new run or any product
 change (deactivated, out of stock, repriced) makes a new key, so stale lists are never read.
@@ -17,6 +19,7 @@ from apps.catalogue.models import Product
 from apps.catalogue.signals import VERSION_KEY, catalogue_version
 from apps.core.training.selectors import active_run_cache_key, active_run_id
 from apps.customers.models import Customer
+from apps.recommendations import fallback
 from apps.recommendations.models import (
     CustomerRecommendation,
     PopularProduct,
@@ -104,10 +107,11 @@ class _Memo:
 _memo = _Memo(size=MEMO_ENTRIES)
 
 
-def _cached(name: str, compute, *args):
+def _cached(name: str, compute, *args, without_run=None):
+    """(run id, cards): the active run's list, or (None, the fallback's) while no run is active."""
     run_id, version = serving_state()
     if run_id is None:
-        return None, []
+        return None, CardList(fallback.cached(name, version, args, lambda: without_run(*args)) if without_run else [])
     key = f"{run_id}:{version}:{name}:" + ":".join(map(str, args))
     return run_id, _memo.get_or_compute(key, lambda: CardList(compute(run_id, *args)))
 
@@ -125,7 +129,7 @@ def trending(*, limit: int) -> tuple[int | None, list[dict]]:
         rows = TrendingProduct.objects.filter(SELLABLE, run_id=run_id).select_related("product").order_by("rank")
         return [card(row.product, "trending") for row in rows[:limit]]
 
-    return _cached("trending", compute, limit)
+    return _cached("trending", compute, limit, without_run=lambda limit: _popular_cards("", limit))
 
 
 def popular(*, country: str, limit: int) -> tuple[int | None, list[dict]]:
@@ -139,7 +143,20 @@ def popular(*, country: str, limit: int) -> tuple[int | None, list[dict]]:
             return popular(country="", limit=limit)[1]
         return items
 
-    return _cached("popular", compute, country, limit)
+    return _cached("popular", compute, country, limit, without_run=_popular_cards)
+
+
+def _popular_cards(country: str, limit: int) -> list[dict]:
+    return [
+        card(product, "popular_in_country" if local else "popular", country=country)
+        for product, local in fallback.popular_products(country=country, limit=limit)
+    ]
+
+
+def _similar_cards(sku: str, limit: int) -> list[dict]:
+    product = Product.objects.filter(sku=sku).only("name", "sku").first()
+    name = (product.name or product.sku) if product else sku
+    return [card(other, "similar", name=name) for other in fallback.similar_products(sku=sku, limit=limit)]
 
 
 def also_bought(*, sku: str, limit: int) -> tuple[int | None, list[dict]]:
@@ -160,7 +177,7 @@ def also_bought(*, sku: str, limit: int) -> tuple[int | None, list[dict]]:
         )
         return [card(row.other, "similar", name=row.product.name or row.product.sku) for row in similar[:limit]]
 
-    return _cached("also_bought", compute, sku, limit)
+    return _cached("also_bought", compute, sku, limit, without_run=_similar_cards)
 
 
 def for_customer(*, external_id: str, limit: int, clicked: tuple[str, ...] = (), source: str = "online_retail"):
@@ -182,7 +199,11 @@ def for_customer(*, external_id: str, limit: int, clicked: tuple[str, ...] = (),
         ]
         return items or popular(country=customer.country, limit=limit)[1]
 
-    run_id, items = _cached("for_you", compute, external_id, limit)
+    def without_run(external_id, limit):
+        customer = Customer.objects.filter(source=source, external_id=external_id).only("country").first()
+        return _popular_cards(customer.country if customer else "", limit)
+
+    run_id, items = _cached("for_you", compute, external_id, limit, without_run=without_run)
     lifted = _click_lift(clicked, limit) if clicked and run_id else []
     if lifted:
         skus = {item["sku"] for item in lifted}

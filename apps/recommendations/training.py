@@ -47,6 +47,10 @@ def product_texts() -> dict[int, str]:
 
 class RecommendationsTrainer(Trainer):
     kind = "recommendations"
+    serving_without_run = (
+        "Shoppers and integrations get the fallback lists computed from the orders: popular in their country, "
+        "then overall; similar products by name on product pages."
+    )
     result_models = (CustomerRecommendation, ProductAlsoBought, ProductSimilar, PopularProduct, TrendingProduct)
 
     def fit(self, *, cutoff, parameters, report) -> TrainingOutcome:

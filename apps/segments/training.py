@@ -33,6 +33,10 @@ CENT = Decimal("0.01")
 
 class SegmentsTrainer(Trainer):
     kind = "segments"
+    serving_without_run = (
+        "Customer pages, the segments API and segment-targeted promotions find no scores; segment-eligible "
+        "promotions reach nobody."
+    )
     result_models = (CustomerSegment, SegmentCluster)
 
     def fit(self, *, cutoff, parameters, report) -> TrainingOutcome:

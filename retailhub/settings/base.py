@@ -231,6 +231,8 @@ WIDGET_RATE = env("WIDGET_RATE", default="600/minute")
 # How long a web process trusts its copy of (active run, catalogue version).
 WIDGET_STATE_TTL_SECONDS = env.float("WIDGET_STATE_TTL_SECONDS", default=1.0)
 WIDGET_EVENTS_RATE = env("WIDGET_EVENTS_RATE", default="300/minute")
+# While no recommendations run is active, the fallback lists (computed from the orders) are kept this long.
+RECOMMENDATIONS_FALLBACK_TTL_SECONDS = env.int("RECOMMENDATIONS_FALLBACK_TTL_SECONDS", default=300)
 
 # The sample storefront at /storefront/ (make demo, browser tests). It signs shopper tokens for
 # whoever it is asked to show, so it is never on in production.

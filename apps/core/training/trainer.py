@@ -31,6 +31,8 @@ class Trainer(abc.ABC):
     # The run being trained, set by the platform before `fit`: a trainer that fans its work
     # out to other workers files that work under it.
     run_id: int | None = None
+    # What readers get while no run of this kind is active, shown to staff on the runs page.
+    serving_without_run: str = "Nothing: readers wait for a first active run."
 
     @abc.abstractmethod
     def fit(self, *, cutoff, parameters: dict, report: Report) -> TrainingOutcome:
