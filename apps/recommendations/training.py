@@ -91,7 +91,11 @@ class RecommendationsTrainer(Trainer):
             )
         )
         lists = {
-            "customers": list(customer_lists(model, data, length=params["list_length"], similarity=similarity)),
+            "customers": list(
+                customer_lists(
+                    model, data, length=params["list_length"], similarity=similarity, new_only=served.new_only
+                )
+            ),
             "also_bought": list(also_bought(similarity, data.products, length=params["list_length"])),
             "popular": popular,
             "trending": trending(events, as_of=as_of, limit=params["list_length"] * 5),
@@ -100,10 +104,13 @@ class RecommendationsTrainer(Trainer):
         metrics = {
             "served": served.family,
             "served_model": served.chosen.name,
+            # Chosen on validation: bought-before products left out of "for you" (customers here do not re-buy).
+            "served_new_only": served.new_only,
             "models": {
                 r.family: {
                     "model": r.chosen.name,
                     "validation": r.validation,
+                    "new_only": r.new_only,
                     "test": r.test,
                     "fit_seconds": r.fit_seconds,
                 }

@@ -10,18 +10,23 @@ from apps.recommendations.ml.recommenders import BATCH, Recommender
 BOUGHT_BEFORE, BECAUSE_YOU_BOUGHT, POPULAR = "bought_before", "because_you_bought", "popular"
 
 
-def customer_lists(model: Recommender, data: Interactions, *, length: int, similarity: np.ndarray):
+def customer_lists(
+    model: Recommender, data: Interactions, *, length: int, similarity: np.ndarray, new_only: bool = False
+):
     """Yield (customer_id, [(product_id, score, reason, because_of_product_id | None), ...]).
     The reason names the product of the customer's history most similar to the recommended
-    one (`similarity`: product x product co-purchase similarity)."""
+    one (`similarity`: product x product co-purchase similarity). With new_only, products the
+    customer bought before are left out."""
     bought = data.binary
     for start in range(0, len(data.customers), BATCH):
         rows = np.arange(start, min(start + BATCH, len(data.customers)))
-        order, scores = top_k(model.score(rows), length)
+        order, scores = top_k(model.score(rows), length, exclude=bought[rows] if new_only else None)
         for row, columns, values in zip(rows, order, scores, strict=True):
             history = bought[row].indices
             entries = []
             for column, value in zip(columns, values, strict=True):
+                if not np.isfinite(value):
+                    continue  # left out (bought before, new_only)
                 if column in history:
                     entries.append((int(data.products[column]), float(value), BOUGHT_BEFORE, None))
                     continue
