@@ -104,6 +104,7 @@ class RecommendationsTrainer(Trainer):
         metrics = {
             "served": served.family,
             "served_model": served.chosen.name,
+            "protocol": results.protocol,
             # Chosen on validation: bought-before products left out of "for you" (customers here do not re-buy).
             "served_new_only": served.new_only,
             "models": {

@@ -1,7 +1,10 @@
 """The evaluation protocol every recommender is measured with.
 
 Temporal split: train on events before `split_at`, test on events from then on. Test
-customers bought on both sides. Two tracks:
+customers bought on both sides. A store whose last weeks hold too few such customers to tell
+models apart (fewer than MIN_TEST_CUSTOMERS) is measured per customer instead: each customer's
+latest orders (the last HOLDOUT_SHARE of their orders, at least one; customers with a single
+order stay in training) are held out (`per_customer_split`). Two tracks:
 - "all": truth is every distinct product the customer bought in the test period;
 - "new": truth is the test products the customer had not bought before (customers with
   at least one), and products already bought are left out of their lists.
@@ -20,6 +23,9 @@ from apps.recommendations.ml.metrics import hit_rate_at_k, ndcg_at_k, recall_at_
 
 TRACKS = ("all", "new")
 LIST_LENGTH = 20
+# Below this many customers in the test weeks, the per-customer protocol is used.
+MIN_TEST_CUSTOMERS = 300
+HOLDOUT_SHARE = 0.2
 
 # recommend(customers, k, exclude_bought) -> one ranked list of product ids per customer
 Recommend = Callable[[list, int, bool], list[list]]
@@ -40,6 +46,22 @@ def temporal_split(events: pd.DataFrame, *, split_at, until=None) -> Split:
     train, test = events[before], events[~before]
     if until is not None:
         test = test[test["placed_at"] < pd.Timestamp(until)]
+    return _split(train, test)
+
+
+def per_customer_split(events: pd.DataFrame, *, share: float = HOLDOUT_SHARE) -> Split:
+    """Hold out each customer's latest orders: ceil(share x their orders), at least one, of
+    customers with two orders or more; everything else trains."""
+    orders = events[["customer_id", "placed_at"]].drop_duplicates().sort_values(["customer_id", "placed_at"])
+    counts = orders.groupby("customer_id")["placed_at"].transform("size")
+    position = orders.groupby("customer_id").cumcount(ascending=False)  # 0 = the latest order
+    held = orders[(counts >= 2) & (position < np.ceil(counts * share).clip(lower=1))]
+    key = pd.MultiIndex.from_frame(events[["customer_id", "placed_at"]])
+    in_test = key.isin(pd.MultiIndex.from_frame(held[["customer_id", "placed_at"]]))
+    return _split(events[~in_test], events[in_test])
+
+
+def _split(train: pd.DataFrame, test: pd.DataFrame) -> Split:
     customers = sorted(set(train["customer_id"]) & set(test["customer_id"]))
     test = test[test["customer_id"].isin(customers)]
     bought = train[train["customer_id"].isin(customers)].groupby("customer_id")["product_id"].agg(set)

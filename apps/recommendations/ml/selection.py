@@ -3,6 +3,9 @@ period, measure every family once on the test period, and pick the model to serv
 
 validation: fit on events before `valid_start`, measure on [valid_start, split_at)
 test:       fit on events before `split_at`,    measure on [split_at, until)
+Where the test weeks hold fewer than MIN_TEST_CUSTOMERS customers who also bought before, both
+splits are per customer instead (protocol.per_customer_split): test holds out each customer's
+latest orders, validation the latest of what remains. The protocol used is in `results.protocol`.
 A family's score on a split is the mean NDCG@10 of the two tracks; the served model is the
 family with the best validation score, so the test period never steers a choice.
 
@@ -22,7 +25,7 @@ import pandas as pd
 
 from apps.recommendations.ml.content import ContentKNN
 from apps.recommendations.ml.interactions import Interactions
-from apps.recommendations.ml.protocol import TRACKS, evaluate, temporal_split
+from apps.recommendations.ml.protocol import MIN_TEST_CUSTOMERS, TRACKS, evaluate, per_customer_split, temporal_split
 from apps.recommendations.ml.recommenders import Blend, Ease, ItemKNN, Popularity, Recommender, Repurchase, UserKNN
 from apps.recommendations.ml.recommenders import recommend as recommend_lists
 from apps.recommendations.ml.sequence import SequenceGru
@@ -100,10 +103,18 @@ def select_and_test(
     report = report or (lambda percent, message: None)
     validation_split = temporal_split(events[events["placed_at"] < pd.Timestamp(split_at)], split_at=valid_start)
     test_split = temporal_split(events, split_at=split_at, until=until)
-    for label, split, start in (("validation", validation_split, valid_start), ("test", test_split, split_at)):
+    protocol = "weeks"
+    if len(test_split.truth["all"]) < MIN_TEST_CUSTOMERS:
+        protocol = "per_customer"
+        events = events[events["placed_at"] < pd.Timestamp(until)] if until is not None else events
+        test_split = per_customer_split(events)
+        validation_split = per_customer_split(test_split.train)
+        valid_start = validation_split.train["placed_at"].max() + pd.Timedelta(seconds=1)
+        split_at = test_split.train["placed_at"].max() + pd.Timedelta(seconds=1)
+    for label, split in (("validation", validation_split), ("test", test_split)):
         if not split.truth["all"]:
             raise NotEnoughHistory(
-                f"No customer bought both before and during the {label} weeks from {start:%Y-%m-%d}: "
+                f"No customer bought both before and during the {label} period ({protocol} protocol): "
                 "too little history to measure a model."
             )
     validation_data = Interactions.from_events(validation_split.train, as_of=valid_start)
@@ -150,7 +161,15 @@ def select_and_test(
         fit_seconds = time.perf_counter() - started
         test = measure(model, test_split, test_fallback, new_only=new_only)
         results.append(FamilyResult(family, candidate, validation, test, round(fit_seconds, 3), new_only))
-    return results
+    return SelectionResults(results, protocol=protocol)
+
+
+class SelectionResults(list):
+    """Every family's FamilyResult, and which protocol measured them ("weeks" or "per_customer")."""
+
+    def __init__(self, results, *, protocol: str):
+        super().__init__(results)
+        self.protocol = protocol
 
 
 def served_family(results: list[FamilyResult]) -> FamilyResult:

@@ -59,16 +59,23 @@ class Command(BaseCommand):
             "valid_start": valid_start.isoformat(),
             "split_at": test_start.isoformat(),
             "until": until.isoformat(),
+            "protocol": results.protocol,
             "served": served.family,
             "models": {r.family: {"model": r.chosen.name, "fit_seconds": r.fit_seconds, **r.test} for r in results},
         }
         if json:
             self.stdout.write(_dumps(summary))
             return
-        self.stdout.write(
-            f"Test weeks from {test_start:%Y-%m-%d}; hyperparameters chosen on {valid_start:%Y-%m-%d}"
-            f" to {test_start:%Y-%m-%d}. Served: {served.chosen.name}"
-        )
+        if results.protocol == "per_customer":
+            self.stdout.write(
+                "Too few customers in the last weeks to decide: each customer's latest orders held out instead"
+                f" (per-customer protocol). Served: {served.chosen.name}"
+            )
+        else:
+            self.stdout.write(
+                f"Test weeks from {test_start:%Y-%m-%d}; hyperparameters chosen on {valid_start:%Y-%m-%d}"
+                f" to {test_start:%Y-%m-%d}. Served: {served.chosen.name}"
+            )
         for r in results:
             self.stdout.write(
                 f"  {r.family:16} NDCG@10 all {r.test['all']['ndcg@10']:.4f}  new {r.test['new']['ndcg@10']:.4f}"

@@ -1,5 +1,6 @@
-"""Repurchase learned, not assumed: on a store where nobody re-buys, the served lists hold no
-bought-before product; on one where customers re-buy weekly, they do."""
+"""Recommendations fitted to the store: repurchase learned, not assumed (where nobody re-buys the
+served lists hold no bought-before product; where customers re-buy weekly they do), and a
+per-customer protocol where the last weeks hold too few customers to decide."""
 
 import numpy as np
 import pandas as pd
@@ -57,3 +58,28 @@ def test_where_customers_rebuy_weekly_their_products_come_back():
 
     assert served.new_only is False
     assert repeated > shown / 3
+
+
+def test_too_few_customers_in_the_last_weeks_switch_to_the_per_customer_protocol():
+    from apps.recommendations.ml.protocol import MIN_TEST_CUSTOMERS, per_customer_split
+
+    def protocol(events):
+        as_of = events["placed_at"].max() + pd.Timedelta(seconds=1)
+        split_at = (as_of - pd.Timedelta(days=21)).normalize()
+        return select_and_test(
+            events, valid_start=split_at - pd.Timedelta(days=21), split_at=split_at, until=as_of
+        ).protocol
+
+    assert protocol(store(rebuy=True, customers=MIN_TEST_CUSTOMERS - 50)) == "per_customer"
+    assert protocol(store(rebuy=True, customers=MIN_TEST_CUSTOMERS + 10)) == "weeks"
+
+    # Per customer: 12 orders each -> the latest ceil(12 x 0.2) = 3 held out; one order -> all in training.
+    events = store(rebuy=False, customers=3)
+    single = pd.DataFrame(
+        {"customer_id": [99], "product_id": [1], "placed_at": [START], "country": [""], "order_id": [999]}
+    )
+    split = per_customer_split(pd.concat([events, single], ignore_index=True))
+    assert split.test.groupby("customer_id").size().to_dict() == {0: 3, 1: 3, 2: 3}
+    latest = events.groupby("customer_id")["placed_at"].apply(lambda t: set(t.nlargest(3)))
+    assert all(set(group["placed_at"]) == latest[c] for c, group in split.test.groupby("customer_id"))
+    assert 99 in set(split.train["customer_id"]) and split.customers == [0, 1, 2]
