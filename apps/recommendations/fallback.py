@@ -27,7 +27,6 @@ from apps.orders.models import Order, OrderLine
 FALLBACK_WINDOW_DAYS = 90
 # Words too common in product names to say two products are alike.
 STOP_WORDS = {"THE", "AND", "FOR", "WITH", "SET", "OF", "IN", "PACK", "SMALL", "LARGE", "MINI", "OF4", "OF6"}
-SELLABLE = Q(is_active=True, kind=Product.Kind.MERCHANDISE) & (Q(stock_on_hand__isnull=True) | Q(stock_on_hand__gt=0))
 
 
 def cached(name: str, version: int, args: tuple, compute) -> list:
@@ -44,7 +43,7 @@ def popular_products(*, country: str, limit: int) -> list[tuple[Product, bool]]:
     since = latest - datetime.timedelta(days=FALLBACK_WINDOW_DAYS)
     lines = OrderLine.objects.filter(
         order__kind=Order.Kind.SALE, order__placed_at__gte=since, quantity__gt=0, is_duplicate=False
-    ).filter(product__in=Product.objects.filter(SELLABLE))
+    ).filter(product__in=Product.objects.sellable())
 
     def ranked(rows) -> list[int]:
         counted = rows.values("product_id").annotate(
@@ -74,7 +73,7 @@ def similar_products(*, sku: str, limit: int) -> list[Product]:
         return []
     popularity = {p.pk: rank for rank, (p, _) in enumerate(popular_products(country="", limit=500))}
     scored = []
-    for other in Product.objects.filter(SELLABLE).exclude(pk=product.pk).only("pk", "name", "category_id"):
+    for other in Product.objects.sellable().exclude(pk=product.pk).only("pk", "name", "category_id"):
         shared = len(words & name_words(other.name))
         same_category = product.category_id is not None and other.category_id == product.category_id
         score = (shared + same_category) / (len(words) + (product.category_id is not None))
