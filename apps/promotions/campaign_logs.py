@@ -23,6 +23,7 @@ from apps.promotions.ml.campaign_log import read_campaign_log
 from apps.promotions.models import CampaignLog, CampaignLogRow, Promotion
 
 BATCH = 5_000
+GZIP_MAGIC = b"\x1f\x8b"
 PROMOTION_ARM, PROMOTION_CONTROL = "offer", "control"
 
 
@@ -31,12 +32,14 @@ class CampaignLogError(ValueError):
 
 
 def read_log_file(path: Path) -> pd.DataFrame:
-    """A CSV file, gzipped or not, every value kept as text (the reader types the columns)."""
+    """A CSV file, gzipped or not, every value kept as text (the reader types the columns); empty
+    cells are missing values, as pandas reads them."""
     path = Path(path)
-    opener = gzip.open if path.read_bytes()[:2] == b"\x1f\x8b" else open
+    with open(path, "rb") as handle:
+        opener = gzip.open if handle.read(2) == GZIP_MAGIC else open
     try:
         with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
-            return pd.read_csv(handle, dtype=str, keep_default_na=False)
+            return pd.read_csv(handle, dtype=str)
     except (UnicodeDecodeError, pd.errors.ParserError, gzip.BadGzipFile, EOFError) as error:
         raise CampaignLogError(f"{path.name}: not a readable CSV file ({error})") from None
     except pd.errors.EmptyDataError:

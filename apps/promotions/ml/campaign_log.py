@@ -200,6 +200,9 @@ def hillstrom_log(
 
 
 def _numeric_outcome(values: pd.Series, column: str) -> np.ndarray:
+    # Missing before numeric: a log read as text and one read typed get the same answer.
+    if values.isna().any():
+        raise ValueError(f"outcome column {column!r} has {int(values.isna().sum())} missing values")
     if pd.api.types.is_bool_dtype(values):
         values = values.astype(np.int64)
     if not pd.api.types.is_numeric_dtype(values):
@@ -208,8 +211,6 @@ def _numeric_outcome(values: pd.Series, column: str) -> np.ndarray:
             bad = values[parsed.isna()].iloc[0]
             raise ValueError(f"outcome column {column!r} is not numeric (e.g. {bad!r})")
         values = parsed
-    if values.isna().any():
-        raise ValueError(f"outcome column {column!r} has {int(values.isna().sum())} missing values")
     outcome = values.to_numpy(dtype=np.float64)
     if not np.isfinite(outcome).all():
         raise ValueError(f"outcome column {column!r} has non-finite values")

@@ -2,7 +2,6 @@
 report every candidate on the test half (apps/promotions/ml/uplift_selection.py has the protocol).
 Needs no database. Bad files and arguments end in a CommandError that names the file, column or line."""
 
-import gzip
 import json
 import sys
 from pathlib import Path
@@ -10,10 +9,9 @@ from pathlib import Path
 import pandas as pd
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.promotions.campaign_logs import CampaignLogError, read_log_file
 from apps.promotions.ml.campaign_log import read_campaign_log
 from apps.promotions.ml.uplift_selection import evaluate_uplift
-
-GZIP_MAGIC = b"\x1f\x8b"
 
 
 class Command(BaseCommand):
@@ -104,10 +102,7 @@ class Command(BaseCommand):
 def _read_csv(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise CommandError(f"{path}: no such file")
-    with open(path, "rb") as handle:
-        compressed = handle.read(2) == GZIP_MAGIC
     try:
-        with gzip.open(path, "rt", newline="") if compressed else open(path, newline="") as text:
-            return pd.read_csv(text)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as error:
+        return read_log_file(path)
+    except CampaignLogError as error:
         raise CommandError(f"{path}: cannot read the CSV: {error}") from error
