@@ -61,12 +61,9 @@ class RequestedLine:
     quantity: int
 
 
-def quote_lines(lines: list[RequestedLine]) -> tuple[list[QuoteLine], dict[str, Product]]:
+def quote_lines(lines: list[RequestedLine]) -> list[QuoteLine]:
     """Catalogue prices for the requested lines: the shopper's client never sets a price."""
-    products = {
-        product.sku: product
-        for product in Product.objects.filter(sku__in={line.sku for line in lines}).select_related("category")
-    }
+    products = {product.sku: product for product in Product.objects.filter(sku__in={line.sku for line in lines})}
     # Keyed by line position, the way DRF reports errors of nested lines.
     errors = {}
     for index, line in enumerate(lines):
@@ -78,7 +75,7 @@ def quote_lines(lines: list[RequestedLine]) -> tuple[list[QuoteLine], dict[str, 
     if errors:
         raise PricingError({"lines": errors})
     ancestry = _category_ancestry()
-    priced = [
+    return [
         QuoteLine(
             sku=line.sku,
             quantity=line.quantity,
@@ -87,7 +84,6 @@ def quote_lines(lines: list[RequestedLine]) -> tuple[list[QuoteLine], dict[str, 
         )
         for line in lines
     ]
-    return priced, products
 
 
 def _category_ancestry() -> dict[int, frozenset[int]]:
@@ -134,7 +130,7 @@ def eligible_promotions(*, shopper: Shopper, coupons: list[Coupon], at=None, loc
 
     at = at or timezone.now()
     coupon_promotions = {coupon.promotion_id for coupon in coupons}
-    promotions = Promotion.objects.live(at=at).select_related("gift_product")
+    promotions = Promotion.objects.live(at=at).select_related("gift_product", "saved_segment")
     if lock:
         # Ordered by id, so that concurrent redemptions lock in the same order and never deadlock.
         promotions = promotions.select_for_update(of=("self",)).order_by("pk")
@@ -220,7 +216,6 @@ class PricedBasket:
     quote: Quote
     shopper: Shopper
     coupons: list[Coupon]
-    products: dict[str, Product]
 
 
 def pricing_quote(
@@ -237,7 +232,7 @@ def pricing_quote(
     if not lines:
         raise PricingError({"lines": ["Give at least one line."]})
     shopper = shopper_for(external_id=customer, source=customer_source)
-    quote_input, products = quote_lines(lines)
+    quote_input = quote_lines(lines)
     coupons = valid_coupons(list(codes), shopper=shopper, at=at)
     code_of = {coupon.promotion_id: coupon.code for coupon in coupons}
     promotions = eligible_promotions(shopper=shopper, coupons=coupons, at=at, lock=lock)
@@ -247,4 +242,4 @@ def pricing_quote(
         for promotion in promotions
     ]
     quote = price(quote_input, rules, shipping=shipping)
-    return PricedBasket(quote=quote, shopper=shopper, coupons=coupons, products=products)
+    return PricedBasket(quote=quote, shopper=shopper, coupons=coupons)
