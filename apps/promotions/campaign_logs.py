@@ -92,11 +92,10 @@ def campaign_log_import(
             rows=len(records),
             created_by=user,
         )
-        for start in range(0, len(records), BATCH):
-            CampaignLogRow.objects.bulk_create(
-                CampaignLogRow(log=log, position=start + i, values=_json_safe(record))
-                for i, record in enumerate(records[start : start + BATCH])
-            )
+        CampaignLogRow.objects.bulk_create(
+            (CampaignLogRow(log=log, position=i, values=_json_safe(record)) for i, record in enumerate(records)),
+            batch_size=BATCH,
+        )
     return log
 
 

@@ -123,10 +123,8 @@ class TargetingTrainer(Trainer):
         frame = outcome.results
         if frame is None:
             return
-        rows = frame.itertuples(index=False)
-        batch = []
-        for row in rows:
-            batch.append(
+        CustomerUplift.objects.bulk_create(
+            (
                 CustomerUplift(
                     run=run,
                     customer_key=row.customer_key,
@@ -134,11 +132,10 @@ class TargetingTrainer(Trainer):
                     uplift=float(row.uplift),
                     planned_offer=row.planned_offer,
                 )
-            )
-            if len(batch) == PUBLISH_BATCH:
-                CustomerUplift.objects.bulk_create(batch)
-                batch = []
-        CustomerUplift.objects.bulk_create(batch)
+                for row in frame.itertuples(index=False)
+            ),
+            batch_size=PUBLISH_BATCH,
+        )
 
 
 def _campaign_log(log_id) -> CampaignLog | None:
