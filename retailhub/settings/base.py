@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "apps.segments",
     "apps.forecasts",
     "apps.promotions",
+    "apps.sample_stores",
 ]
 
 MIDDLEWARE = [

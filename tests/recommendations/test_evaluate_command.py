@@ -48,8 +48,25 @@ def test_every_family_is_measured_on_both_tracks(interactions_csv, capsys):
     assert summary["valid_start"] == "2012-01-30T00:00:00+00:00"
     assert set(summary["models"]) == {"popularity", "repurchase", "item_knn", "user_knn", "ease", "repurchase+ease"}
     for family in summary["models"].values():
-        assert set(family["all"]) == {"customers", "ndcg@10", "recall@20", "hit_rate@10", "coverage@10"}
+        assert set(family["all"]) == {
+            "customers",
+            "ndcg@10",
+            "ndcg@10_interval",
+            "recall@20",
+            "hit_rate@10",
+            "coverage@10",
+        }
         assert 0.0 <= family["new"]["ndcg@10"] <= 1.0
+        for track in ("all", "new"):
+            low, high = family[track]["ndcg@10_interval"]
+            assert low <= family[track]["ndcg@10"] <= high
+    # The served family is the simplest one whose validation score is not surely below the best's.
+    served = summary["models"][summary["served"]]
+    assert served["validation_difference_to_best"][0] <= 0
+    simpler = ("popularity", "repurchase", "content", "item_knn", "user_knn", "ease", "repurchase+ease")
+    for family in simpler[: simpler.index(summary["served"])]:
+        if family in summary["models"]:
+            assert summary["models"][family]["validation_difference_to_best"][0] > 0
     assert summary["models"]["popularity"]["all"]["customers"] == summary["models"]["ease"]["all"]["customers"] > 0
 
 

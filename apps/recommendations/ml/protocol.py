@@ -8,9 +8,9 @@ order stay in training) are held out (`per_customer_split`). Two tracks:
 - "all": truth is every distinct product the customer bought in the test period;
 - "new": truth is the test products the customer had not bought before (customers with
   at least one), and products already bought are left out of their lists.
-Metrics per customer, averaged: NDCG@10 (binary relevance), Recall@20 (hits over the
-size of the truth), HitRate@10; and catalogue coverage@10 (distinct products in all
-top-10 lists over the products in the training data).
+Metrics per customer, averaged: NDCG@10 (binary relevance) with its bootstrap 95% interval,
+Recall@20 (hits over the size of the truth), HitRate@10; and catalogue coverage@10 (distinct
+products in all top-10 lists over the products in the training data).
 """
 
 from collections.abc import Callable
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from apps.recommendations.ml.bootstrap import mean_interval
 from apps.recommendations.ml.metrics import hit_rate_at_k, ndcg_at_k, recall_at_k
 
 TRACKS = ("all", "new")
@@ -77,23 +78,38 @@ def _split(train: pd.DataFrame, test: pd.DataFrame) -> Split:
     )
 
 
-def evaluate(recommend: Recommend, split: Split, *, track: str, k: int = 10, recall_k: int = LIST_LENGTH) -> dict:
+class TrackMetrics(dict):
+    """A track's figures (JSON-ready), and `per_customer`: each customer's NDCG, in the order of
+    sorted(truth), for paired comparisons between models."""
+
+    def __init__(self, figures: dict, per_customer: np.ndarray):
+        super().__init__(figures)
+        self.per_customer = per_customer
+
+
+def evaluate(
+    recommend: Recommend, split: Split, *, track: str, k: int = 10, recall_k: int = LIST_LENGTH
+) -> TrackMetrics:
     truth = split.truth[track]
     customers = sorted(truth)
     if not customers:
-        return {"customers": 0, f"ndcg@{k}": 0.0, f"recall@{recall_k}": 0.0, f"hit_rate@{k}": 0.0, f"coverage@{k}": 0.0}
+        empty = {f"ndcg@{k}": 0.0, f"ndcg@{k}_interval": [0.0, 0.0], f"recall@{recall_k}": 0.0}
+        return TrackMetrics({"customers": 0, **empty, f"hit_rate@{k}": 0.0, f"coverage@{k}": 0.0}, np.zeros(0))
     lists = recommend(customers, max(k, recall_k), track == "new")
-    ndcg = np.mean([ndcg_at_k(ranked, truth[c], k) for c, ranked in zip(customers, lists, strict=True)])
+    per_customer = np.array([ndcg_at_k(ranked, truth[c], k) for c, ranked in zip(customers, lists, strict=True)])
+    ndcg = per_customer.mean()
     recall = np.mean([recall_at_k(ranked, truth[c], recall_k) for c, ranked in zip(customers, lists, strict=True)])
     hits = np.mean([hit_rate_at_k(ranked, truth[c], k) for c, ranked in zip(customers, lists, strict=True)])
     shown = {item for ranked in lists for item in ranked[:k]}
-    return {
+    figures = {
         "customers": len(customers),
         f"ndcg@{k}": round(float(ndcg), 4),
+        f"ndcg@{k}_interval": list(mean_interval(per_customer)),
         f"recall@{recall_k}": round(float(recall), 4),
         f"hit_rate@{k}": round(float(hits), 4),
         f"coverage@{k}": round(len(shown) / split.catalogue, 4) if split.catalogue else 0.0,
     }
+    return TrackMetrics(figures, per_customer)
 
 
 def protocol_dates(as_of, *, test_days: int, validation_days: int) -> tuple[pd.Timestamp, pd.Timestamp]:

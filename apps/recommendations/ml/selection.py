@@ -6,8 +6,11 @@ test:       fit on events before `split_at`,    measure on [split_at, until)
 Where the test weeks hold fewer than MIN_TEST_CUSTOMERS customers who also bought before, both
 splits are per customer instead (protocol.per_customer_split): test holds out each customer's
 latest orders, validation the latest of what remains. The protocol used is in `results.protocol`.
-A family's score on a split is the mean NDCG@10 of the two tracks; the served model is the
-family with the best validation score, so the test period never steers a choice.
+A family's score on a split is the mean NDCG@10 of the two tracks. The served model is chosen
+on validation, so the test period never steers a choice: the simplest family (SIMPLER_FIRST)
+whose score is not surely below the best family's, i.e. whose paired bootstrap 95% interval of
+the difference to the best reaches zero (bootstrap.py says why paired). A more complex model
+is served only where it beats the simpler ones by more than the noise of this store's customers.
 
 Repurchase is learned, not assumed: every candidate is measured on the validation "all" track
 twice, with the customer's bought-before products allowed in its list and left out, and keeps
@@ -21,14 +24,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
+from apps.recommendations.ml.bootstrap import score_difference_interval
 from apps.recommendations.ml.content import ContentKNN
 from apps.recommendations.ml.interactions import Interactions
 from apps.recommendations.ml.protocol import MIN_TEST_CUSTOMERS, TRACKS, evaluate, per_customer_split, temporal_split
 from apps.recommendations.ml.recommenders import Blend, Ease, ItemKNN, Popularity, Recommender, Repurchase, UserKNN
 from apps.recommendations.ml.recommenders import recommend as recommend_lists
 from apps.recommendations.ml.sequence import SequenceGru
+
+# Families from the simplest (fewest assumptions, cheapest to serve and explain) to the most complex.
+SIMPLER_FIRST = ("popularity", "repurchase", "content", "item_knn", "user_knn", "ease", "repurchase+ease", "sequence")
 
 
 class NotEnoughHistory(ValueError):
@@ -72,6 +80,8 @@ class FamilyResult:
     fit_seconds: float = 0.0
     # Chosen on validation: leave the customer's bought-before products out of "for you".
     new_only: bool = False
+    # Track -> each validation customer's NDCG@10 (protocol.TrackMetrics.per_customer), for paired comparisons.
+    validation_per_customer: dict = field(default_factory=dict, repr=False)
 
     @property
     def validation_score(self) -> float:
@@ -121,6 +131,8 @@ def select_and_test(
     validation_fallback = Popularity().fit(validation_data)
 
     best: dict[str, tuple[Candidate, dict, float, bool]] = {}
+    all_customers = sorted(validation_split.truth["all"])
+    new_positions = np.searchsorted(all_customers, sorted(validation_split.truth["new"]))
 
     def try_candidates(candidates: list[Candidate]) -> None:
         for candidate in candidates:
@@ -160,17 +172,39 @@ def select_and_test(
         model = candidate.build().fit(test_data)
         fit_seconds = time.perf_counter() - started
         test = measure(model, test_split, test_fallback, new_only=new_only)
-        results.append(FamilyResult(family, candidate, validation, test, round(fit_seconds, 3), new_only))
-    return SelectionResults(results, protocol=protocol)
+        per_customer = {track: validation[track].per_customer for track in TRACKS}
+        results.append(FamilyResult(family, candidate, validation, test, round(fit_seconds, 3), new_only, per_customer))
+    return SelectionResults(results, protocol=protocol, validation_new_positions=new_positions)
 
 
 class SelectionResults(list):
-    """Every family's FamilyResult, and which protocol measured them ("weeks" or "per_customer")."""
+    """Every family's FamilyResult, which protocol measured them ("weeks" or "per_customer"),
+    and where each validation "new" track customer sits among the "all" track's ones."""
 
-    def __init__(self, results, *, protocol: str):
+    def __init__(self, results, *, protocol: str, validation_new_positions=()):
         super().__init__(results)
         self.protocol = protocol
+        self.validation_new_positions = np.asarray(validation_new_positions, dtype=int)
 
 
-def served_family(results: list[FamilyResult]) -> FamilyResult:
-    return max(results, key=lambda result: (result.validation_score, result.family))
+def served_family(results: SelectionResults) -> FamilyResult:
+    """The simplest family not surely worse than the best one on validation (see the module's note)."""
+    best = max(results, key=lambda result: (result.validation_score, result.family))
+    for result in sorted(results, key=_complexity):
+        if result is best:
+            break
+        low, _ = difference_to(best, result, results)
+        if low <= 0:
+            return result
+    return best
+
+
+def difference_to(best: FamilyResult, other: FamilyResult, results: SelectionResults) -> tuple[float, float]:
+    """Paired bootstrap 95% interval of best's validation score minus other's."""
+    return score_difference_interval(
+        best.validation_per_customer, other.validation_per_customer, results.validation_new_positions
+    )
+
+
+def _complexity(result: FamilyResult) -> int:
+    return SIMPLER_FIRST.index(result.family) if result.family in SIMPLER_FIRST else len(SIMPLER_FIRST)

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.recommendations.ml.events import InteractionsFileError, events_from_csv
 from apps.recommendations.ml.protocol import protocol_dates
-from apps.recommendations.ml.selection import NotEnoughHistory, select_and_test, served_family
+from apps.recommendations.ml.selection import NotEnoughHistory, difference_to, select_and_test, served_family
 from apps.recommendations.training import DEFAULTS
 
 
@@ -55,13 +55,24 @@ class Command(BaseCommand):
         except NotEnoughHistory as exc:
             raise CommandError(str(exc)) from None
         served = served_family(results)
+        best = max(results, key=lambda result: (result.validation_score, result.family))
         summary = {
             "valid_start": valid_start.isoformat(),
             "split_at": test_start.isoformat(),
             "until": until.isoformat(),
             "protocol": results.protocol,
             "served": served.family,
-            "models": {r.family: {"model": r.chosen.name, "fit_seconds": r.fit_seconds, **r.test} for r in results},
+            "best_on_validation": best.family,
+            "models": {
+                r.family: {
+                    "model": r.chosen.name,
+                    "fit_seconds": r.fit_seconds,
+                    **r.test,
+                    "validation_score": round(r.validation_score, 4),
+                    "validation_difference_to_best": list(difference_to(best, r, results)),
+                }
+                for r in results
+            },
         }
         if json:
             self.stdout.write(_dumps(summary))
@@ -76,11 +87,22 @@ class Command(BaseCommand):
                 f"Test weeks from {test_start:%Y-%m-%d}; hyperparameters chosen on {valid_start:%Y-%m-%d}"
                 f" to {test_start:%Y-%m-%d}. Served: {served.chosen.name}"
             )
-        for r in results:
+        if served is not best:
             self.stdout.write(
-                f"  {r.family:16} NDCG@10 all {r.test['all']['ndcg@10']:.4f}  new {r.test['new']['ndcg@10']:.4f}"
-                f"  Recall@20 all {r.test['all']['recall@20']:.4f}  fit {r.fit_seconds:.2f} s   {r.chosen.name}"
+                f"{best.family} scored best on validation, but not surely better than the simpler {served.family}."
             )
+        for r in results:
+            test_all, test_new = r.test["all"], r.test["new"]
+            self.stdout.write(
+                f"  {r.family:16} NDCG@10 all {test_all['ndcg@10']:.4f} {_interval(test_all)}"
+                f"  new {test_new['ndcg@10']:.4f} {_interval(test_new)}"
+                f"  ({test_all['customers']} customers)  fit {r.fit_seconds:.2f} s   {r.chosen.name}"
+            )
+
+
+def _interval(track: dict) -> str:
+    low, high = track["ndcg@10_interval"]
+    return f"[{low:.4f}, {high:.4f}]"
 
 
 def _dumps(value) -> str:
