@@ -111,6 +111,7 @@ def main() -> None:
                 "peer": f"implicit {als.name}, chosen on the validation weeks",
                 "ndcg@10": {
                     "served": {t: served.test[t]["ndcg@10"] for t in TRACKS},
+                    "served_interval": {t: served.test[t]["ndcg@10_interval"] for t in TRACKS},
                     "implicit_als": {t: als_metrics[t]["ndcg@10"] for t in TRACKS},
                     "popularity": {t: popularity.test[t]["ndcg@10"] for t in TRACKS},
                 },

@@ -55,6 +55,8 @@ def events_from_order_log(path) -> pd.DataFrame:
             "product_id": log["StockCode"].map(products).to_numpy(),
             "placed_at": pd.to_datetime(log["InvoiceDate"], utc=True).to_numpy(),
             "country": log["Country"].to_numpy(),
+            "quantity": log["Quantity"].to_numpy(),
+            "amount": (log["Quantity"] * log["UnitPrice"]).to_numpy(),
         }
     )
     # product id -> its latest description, for the content-based model

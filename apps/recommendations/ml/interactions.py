@@ -17,6 +17,8 @@ class Interactions:
     countries: np.ndarray  # row -> the customer's latest country
     # (row, col, placed_at, order) of every event, for the sequence model's baskets
     events: pd.DataFrame = field(default=None, repr=False)
+    # column -> mean unit price paid (amount over quantity), where the events carry them
+    unit_prices: np.ndarray | None = None
 
     @classmethod
     def from_events(cls, events: pd.DataFrame, *, as_of) -> "Interactions":
@@ -38,7 +40,21 @@ class Interactions:
         age_days = (pd.Timestamp(as_of) - pd.to_datetime(latest.to_numpy(), utc=True)).days.to_numpy()
         last_bought = sparse.csr_matrix(((age_days + 1).astype(np.float32), (index_rows, index_cols)), shape=shape)
         latest_country = events.sort_values("placed_at").groupby("customer_id")["country"].last()
-        return cls(matrix, customers, products, last_bought, latest_country.reindex(customers).to_numpy(), pairs)
+        unit_prices = None
+        if {"amount", "quantity"} <= set(events.columns):
+            totals = pd.DataFrame(
+                {"col": cols, "amount": events["amount"].to_numpy(), "quantity": events["quantity"].to_numpy()}
+            )
+            summed = totals.groupby("col")[["amount", "quantity"]].sum()
+            unit_prices = (summed["amount"] / summed["quantity"]).reindex(range(len(products))).to_numpy()
+        countries = latest_country.reindex(customers).to_numpy()
+        return cls(matrix, customers, products, last_bought, countries, pairs, unit_prices)
+
+    @cached_property
+    def orders_per_customer(self) -> np.ndarray:
+        """Row -> the number of distinct orders."""
+        counts = self.events.groupby("row")["order"].nunique()
+        return counts.reindex(range(len(self.customers)), fill_value=0).to_numpy()
 
     @cached_property
     def baskets(self) -> list[list[np.ndarray]]:

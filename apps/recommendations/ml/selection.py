@@ -31,12 +31,25 @@ from apps.recommendations.ml.bootstrap import score_difference_interval
 from apps.recommendations.ml.content import ContentKNN
 from apps.recommendations.ml.interactions import Interactions
 from apps.recommendations.ml.protocol import MIN_TEST_CUSTOMERS, TRACKS, evaluate, per_customer_split, temporal_split
+from apps.recommendations.ml.ranker import LearnedRanker, Source, TooFewLabels, train_ranker
 from apps.recommendations.ml.recommenders import Blend, Ease, ItemKNN, Popularity, Recommender, Repurchase, UserKNN
 from apps.recommendations.ml.recommenders import recommend as recommend_lists
 from apps.recommendations.ml.sequence import SequenceGru
 
 # Families from the simplest (fewest assumptions, cheapest to serve and explain) to the most complex.
-SIMPLER_FIRST = ("popularity", "repurchase", "content", "item_knn", "user_knn", "ease", "repurchase+ease", "sequence")
+SIMPLER_FIRST = (
+    "popularity",
+    "repurchase",
+    "content",
+    "item_knn",
+    "user_knn",
+    "ease",
+    "repurchase+ease",
+    "sequence",
+    "ranker",
+)
+# The families whose candidates and scores the learned ranker orders (ranker.py).
+RANKER_SOURCES = ("repurchase", "ease", "item_knn", "user_knn", "content", "popularity")
 
 
 class NotEnoughHistory(ValueError):
@@ -106,10 +119,12 @@ def select_and_test(
     report=None,
     product_text: dict[int, str] | None = None,
     device: str | None = None,
+    learned_ranker: bool = True,
 ) -> list[FamilyResult]:
     """Every family with its validation-chosen configuration and its test metrics.
     `product_text` (product id -> name) adds the content-based family; `device` (cpu or
-    cuda) adds the PyTorch sequence model, trained there."""
+    cuda) adds the PyTorch sequence model, trained there; `learned_ranker` the LambdaRank
+    model over the other families' candidates, trained on the validation weeks' purchases."""
     report = report or (lambda percent, message: None)
     validation_split = temporal_split(events[events["placed_at"] < pd.Timestamp(split_at)], split_at=valid_start)
     test_split = temporal_split(events, split_at=split_at, until=until)
@@ -136,15 +151,18 @@ def select_and_test(
 
     def try_candidates(candidates: list[Candidate]) -> None:
         for candidate in candidates:
-            model = candidate.build().fit(validation_data)
-            scores = measure(model, validation_split, validation_fallback)
-            new_only_all = measure(model, validation_split, validation_fallback, new_only=True)["all"]
-            new_only = new_only_all["ndcg@10"] >= scores["all"]["ndcg@10"]
-            if new_only:
-                scores = {**scores, "all": new_only_all}
-            mean = sum(scores[t]["ndcg@10"] for t in TRACKS) / len(TRACKS)
-            if candidate.family not in best or mean > best[candidate.family][2]:
-                best[candidate.family] = (candidate, scores, mean, new_only)
+            consider(candidate, candidate.build().fit(validation_data))
+
+    def consider(candidate: Candidate, model: Recommender) -> None:
+        """Measure a model fitted on the validation training data, keep it if best of its family."""
+        scores = measure(model, validation_split, validation_fallback)
+        new_only_all = measure(model, validation_split, validation_fallback, new_only=True)["all"]
+        new_only = new_only_all["ndcg@10"] >= scores["all"]["ndcg@10"]
+        if new_only:
+            scores = {**scores, "all": new_only_all}
+        mean = sum(scores[t]["ndcg@10"] for t in TRACKS) / len(TRACKS)
+        if candidate.family not in best or mean > best[candidate.family][2]:
+            best[candidate.family] = (candidate, scores, mean, new_only)
 
     report(10, "Choosing hyperparameters on the validation weeks")
     try_candidates(base_candidates())
@@ -162,6 +180,16 @@ def select_and_test(
             ]
         )
     try_candidates(blend_candidates(best["repurchase"][0], best["ease"][0]))
+    if learned_ranker:
+        report(40, "Training the learned ranker on the validation weeks")
+        sources = [Source(family, best[family][0].build) for family in RANKER_SOURCES if family in best]
+        try:
+            cross_fitted, ranker = train_ranker(sources, validation_data, validation_split.truth["all"])
+        except TooFewLabels:
+            pass  # the other families compete without it
+        else:
+            name = "lambdarank over " + ", ".join(best[source.name][0].name for source in sources)
+            consider(Candidate("ranker", name, lambda: LearnedRanker(sources, ranker)), cross_fitted)
 
     report(45, "Measuring every model on the test weeks")
     test_data = Interactions.from_events(test_split.train, as_of=split_at)
