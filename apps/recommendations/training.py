@@ -12,13 +12,9 @@ from apps.catalogue.models import Product
 from apps.core.training.device import torch_device
 from apps.core.training.trainer import Trainer, TrainingOutcome
 from apps.orders.selectors import purchase_events
-from apps.recommendations.ml.content import similar_products
-from apps.recommendations.ml.interactions import Interactions
-from apps.recommendations.ml.lists import also_bought, customer_lists
-from apps.recommendations.ml.popularity import most_bought, most_bought_by_country, trending
 from apps.recommendations.ml.protocol import TRACKS, protocol_dates
-from apps.recommendations.ml.recommenders import ItemKNN
 from apps.recommendations.ml.selection import NotEnoughHistory, select_and_test, served_family
+from apps.recommendations.ml.served_lists import served_lists
 from apps.recommendations.models import (
     CustomerRecommendation,
     PopularProduct,
@@ -82,28 +78,16 @@ class RecommendationsTrainer(Trainer):
         served = served_family(results)
         popularity = next(r for r in results if r.family == "popularity")
 
-        report(75, f"Refitting {served.chosen.name} on all purchases")
-        data = Interactions.from_events(events, as_of=as_of)
-        model = served.chosen.build().fit(data)
-        similarity = ItemKNN("jaccard").fit(data).sim
-        recent = events[events["placed_at"] >= as_of - pd.Timedelta(days=params["popular_window_days"])]
-        popular = {"": most_bought(recent, limit=params["list_length"] * 5)}
-        popular.update(
-            most_bought_by_country(
-                recent, limit=params["list_length"] * 5, min_customers=params["min_country_customers"]
-            )
+        lists = served_lists(
+            events,
+            served,
+            as_of=as_of,
+            texts=texts,
+            list_length=params["list_length"],
+            popular_window_days=params["popular_window_days"],
+            min_country_customers=params["min_country_customers"],
+            report=report,
         )
-        lists = {
-            "customers": list(
-                customer_lists(
-                    model, data, length=params["list_length"], similarity=similarity, new_only=served.new_only
-                )
-            ),
-            "also_bought": list(also_bought(similarity, data.products, length=params["list_length"])),
-            "popular": popular,
-            "trending": trending(events, as_of=as_of, limit=params["list_length"] * 5),
-            "similar": list(similar_products(texts, length=params["list_length"])),
-        }
         metrics = {
             "served": served.family,
             "served_model": served.chosen.name,

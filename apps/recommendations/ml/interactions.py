@@ -21,8 +21,12 @@ class Interactions:
     unit_prices: np.ndarray | None = None
 
     @classmethod
-    def from_events(cls, events: pd.DataFrame, *, as_of) -> "Interactions":
-        """events: customer_id, product_id, order_id, placed_at, country."""
+    def from_events(cls, events: pd.DataFrame, *, as_of, max_products: int | None = None) -> "Interactions":
+        """events: customer_id, product_id, order_id, placed_at, country (quantity and amount
+        optional). With `max_products`, only the head of the catalogue: the products with most
+        distinct buyers (ties to the lower id); the tail is left to the content and popularity lists."""
+        if max_products is not None and events["product_id"].nunique() > max_products:
+            events = events[events["product_id"].isin(catalogue_head(events, max_products))]
         customers = np.array(sorted(events["customer_id"].unique()))
         products = np.array(sorted(events["product_id"].unique()))
         rows = np.searchsorted(customers, events["customer_id"].to_numpy())
@@ -77,3 +81,10 @@ class Interactions:
         bought = self.matrix.copy()
         bought.data[:] = 1.0
         return bought
+
+
+def catalogue_head(events: pd.DataFrame, size: int) -> np.ndarray:
+    """The `size` products with most distinct buyers, ties to the lower product id."""
+    buyers = events.groupby("product_id")["customer_id"].nunique()
+    ranked = buyers.reset_index().sort_values(["customer_id", "product_id"], ascending=[False, True])
+    return ranked["product_id"].to_numpy()[:size]

@@ -35,6 +35,7 @@ from apps.recommendations.ml.ranker import LearnedRanker, Source, TooFewLabels, 
 from apps.recommendations.ml.recommenders import Blend, Ease, ItemKNN, Popularity, Recommender, Repurchase, UserKNN
 from apps.recommendations.ml.recommenders import recommend as recommend_lists
 from apps.recommendations.ml.sequence import SequenceGru
+from apps.recommendations.ml.shared_fits import Shared, SharedFits
 
 # Families from the simplest (fewest assumptions, cheapest to serve and explain) to the most complex.
 SIMPLER_FIRST = (
@@ -48,6 +49,14 @@ SIMPLER_FIRST = (
     "sequence",
     "ranker",
 )
+# Scale limits, so a store of a million customers and 50,000 products retrains in 30 minutes and
+# 8 GiB: the item-item models (EASE, kNN, content) see the head of the catalogue (dense item x
+# item matrices grow with its square; the tail keeps its content and popularity lists); user kNN's
+# neighbour search and the sequence model's CPU training grow with the customers and are left out
+# above their limit (the sequence model stays on a GPU).
+HEAD_PRODUCTS = 10_000
+USER_KNN_MAX_CUSTOMERS = 50_000
+SEQUENCE_CPU_MAX_CUSTOMERS = 50_000
 # The families whose candidates and scores the learned ranker orders (ranker.py).
 RANKER_SOURCES = ("repurchase", "ease", "item_knn", "user_knn", "content", "popularity")
 
@@ -63,25 +72,30 @@ class Candidate:
     build: Callable[[], Recommender]
 
 
-def base_candidates() -> list[Candidate]:
+def base_candidates(customers: int = 0) -> list[Candidate]:
     grid = [Candidate("popularity", "popularity", Popularity)]
     grid += [Candidate("repurchase", f"repurchase(half_life={h})", lambda h=h: Repurchase(h)) for h in (30, 90, 365)]
     grid += [Candidate("item_knn", f"item_knn({s})", lambda s=s: ItemKNN(s)) for s in ("cosine", "jaccard")]
-    grid += [Candidate("user_knn", f"user_knn(k={k})", lambda k=k: UserKNN(k)) for k in (20, 50, 100)]
+    if customers <= USER_KNN_MAX_CUSTOMERS:
+        grid += [Candidate("user_knn", f"user_knn(k={k})", lambda k=k: UserKNN(k)) for k in (20, 50, 100)]
     grid += [Candidate("ease", f"ease(l2={l2})", lambda l2=l2: Ease(l2)) for l2 in (100, 200, 500)]
     return grid
 
 
-def blend_candidates(repurchase: Candidate, ease: Candidate) -> list[Candidate]:
+def blend_candidates(repurchase: Candidate, ease: Candidate, fits: SharedFits) -> list[Candidate]:
     """Retail customers reorder: their own products plus EASE's new ones, in a few mixes."""
     return [
         Candidate(
             "repurchase+ease",
             f"{repurchase.name} + {weight} x {ease.name}",
-            lambda weight=weight: Blend([(repurchase.build(), 1.0), (ease.build(), weight)]),
+            lambda weight=weight: Blend([(shared(repurchase, fits), 1.0), (shared(ease, fits), weight)]),
         )
         for weight in (0.3, 1.0, 3.0)
     ]
+
+
+def shared(candidate: Candidate, fits: SharedFits) -> Shared:
+    return Shared(candidate.name, candidate.build, fits)
 
 
 @dataclass
@@ -142,7 +156,7 @@ def select_and_test(
                 f"No customer bought both before and during the {label} period ({protocol} protocol): "
                 "too little history to measure a model."
             )
-    validation_data = Interactions.from_events(validation_split.train, as_of=valid_start)
+    validation_data = Interactions.from_events(validation_split.train, as_of=valid_start, max_products=HEAD_PRODUCTS)
     validation_fallback = Popularity().fit(validation_data)
 
     best: dict[str, tuple[Candidate, dict, float, bool]] = {}
@@ -165,10 +179,10 @@ def select_and_test(
             best[candidate.family] = (candidate, scores, mean, new_only)
 
     report(10, "Choosing hyperparameters on the validation weeks")
-    try_candidates(base_candidates())
+    try_candidates(base_candidates(len(validation_data.customers)))
     if product_text:
         try_candidates([Candidate("content", "content(tfidf of names)", lambda: ContentKNN(product_text))])
-    if device:
+    if device and (device != "cpu" or len(validation_data.customers) <= SEQUENCE_CPU_MAX_CUSTOMERS):
         report(30, f"Training the sequence model on {device}")
         try_candidates(
             [
@@ -179,10 +193,13 @@ def select_and_test(
                 )
             ]
         )
-    try_candidates(blend_candidates(best["repurchase"][0], best["ease"][0]))
+    fits = SharedFits()
+    try_candidates(blend_candidates(best["repurchase"][0], best["ease"][0], fits))
     if learned_ranker:
         report(40, "Training the learned ranker on the validation weeks")
-        sources = [Source(family, best[family][0].build) for family in RANKER_SOURCES if family in best]
+        sources = [
+            Source(family, lambda c=best[family][0]: shared(c, fits)) for family in RANKER_SOURCES if family in best
+        ]
         try:
             cross_fitted, ranker = train_ranker(sources, validation_data, validation_split.truth["all"])
         except TooFewLabels:
@@ -192,12 +209,13 @@ def select_and_test(
             consider(Candidate("ranker", name, lambda: LearnedRanker(sources, ranker)), cross_fitted)
 
     report(45, "Measuring every model on the test weeks")
-    test_data = Interactions.from_events(test_split.train, as_of=split_at)
+    test_data = Interactions.from_events(test_split.train, as_of=split_at, max_products=HEAD_PRODUCTS)
     test_fallback = Popularity().fit(test_data)
     results = []
     for family, (candidate, validation, _, new_only) in best.items():
         started = time.perf_counter()
-        model = candidate.build().fit(test_data)
+        # Blends and the ranker reuse their parts' fits on the test data (their fit time excludes them).
+        model = fits.fitted(candidate.name, candidate.build, test_data)
         fit_seconds = time.perf_counter() - started
         test = measure(model, test_split, test_fallback, new_only=new_only)
         per_customer = {track: validation[track].per_customer for track in TRACKS}

@@ -4,16 +4,19 @@ from the configured storefront origins only (CORS)."""
 
 import json
 
+from django.core import signing
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.catalogue.models import Product
+from apps.core.json_input import JsonInputError, json_loads_checked
 from apps.core.models import TrainingRun
 from apps.core.rate_limit import rate_limited
 from apps.recommendations import selectors
 from apps.recommendations.models import WidgetEvent
 from apps.recommendations.tokens import BadToken, customer_from_token
+from apps.recommendations.widget.impressions import Impression, impression_read, impression_sign
 
 MAX_ITEMS = 24
 MAX_EVENTS = 50
@@ -29,7 +32,9 @@ def _limit(request) -> int:
 
 def _response(list_name: str, run_id, items) -> HttpResponse:
     encoded = items.json if isinstance(items, selectors.CardList) else json.dumps(items, separators=(",", ":"))
-    body = f'{{"list":"{list_name}","run":{json.dumps(run_id)},"items":{encoded}}}'
+    # The widget sends the impression id back with its events: proof that this list was served.
+    impression = impression_sign(list_name=list_name, run_id=run_id, skus=[item["sku"] for item in items])
+    body = f'{{"list":"{list_name}","run":{json.dumps(run_id)},"impression":"{impression}","items":{encoded}}}'
     response = HttpResponse(body, content_type="application/json")
     # "For you" changes with the visit's clicks; public lists may be cached for as long as a
     # web process trusts its own state, so a deactivated product goes within seconds.
@@ -76,29 +81,63 @@ def for_you(request):
 @require_POST
 @rate_limited("WIDGET_EVENTS_RATE")
 def events(request):
-    """{"session": "...", "events": [{"type": "impression"|"click", "list": "...", "sku": "...", "run": 12}]}"""
+    """{"session": "...", "events": [{"type": "impression"|"click", "sku": "...", "impression": "..."}]}
+
+    Each event presents the impression id of the list it happened on and names a product of that
+    list; the list and the run are the ones the id was signed for. One bad event refuses the batch
+    (400, nothing recorded), so a forged batch cannot slip its valid-looking part in."""
     try:
-        payload = json.loads(request.body or b"{}")
+        payload = json_loads_checked(request.body or b"{}")
         batch = payload["events"][:MAX_EVENTS]
         session = str(payload.get("session", ""))[:64]
-        wanted = {str(event["sku"]) for event in batch}
-    except (ValueError, KeyError, TypeError):
+    except JsonInputError as exc:
+        return JsonResponse({"detail": str(exc)}, status=400)
+    except (KeyError, TypeError):
         return JsonResponse(
-            {"detail": 'Expected {"session": ..., "events": [{"type", "list", "sku", "run"}]}'}, status=400
+            {"detail": 'Expected {"session": ..., "events": [{"type", "sku", "impression"}]}'}, status=400
         )
-    products = dict(Product.objects.filter(sku__in=wanted).values_list("sku", "id"))
-    claimed_runs = {event.get("run") for event in batch if isinstance(event.get("run"), int)}
+    accepted = []
+    for index, event in enumerate(batch):
+        try:
+            accepted.append((event, _served_list_of(event)))
+        except _RefusedEvent as exc:
+            return JsonResponse({"detail": f"Event {index}: {exc}"}, status=400)
+    products = dict(Product.objects.filter(sku__in={event["sku"] for event, _ in accepted}).values_list("sku", "id"))
+    claimed_runs = {impression.run_id for _, impression in accepted} - {None}
     runs = set(TrainingRun.objects.filter(pk__in=claimed_runs).values_list("id", flat=True))
     rows = [
         WidgetEvent(
-            run_id=event["run"] if isinstance(event.get("run"), int) and event["run"] in runs else None,
-            list_name=event.get("list"),
-            kind=event.get("type"),
-            product_id=products[str(event["sku"])],
+            run_id=impression.run_id if impression.run_id in runs else None,
+            list_name=impression.list_name,
+            kind=event["type"],
+            product_id=products[event["sku"]],
             session=session,
         )
-        for event in batch
-        if event.get("type") in WidgetEvent.Kind.values and event.get("list") in LISTS and str(event["sku"]) in products
+        for event, impression in accepted
+        if event["sku"] in products  # served, then deleted from the catalogue: nothing left to count
     ]
     WidgetEvent.objects.bulk_create(rows)
     return JsonResponse({"recorded": len(rows)}, status=202)
+
+
+class _RefusedEvent(ValueError):
+    pass
+
+
+def _served_list_of(event) -> Impression:
+    """The served list the event's impression id names, if the event is well formed and its
+    product is in that list; _RefusedEvent saying why not otherwise."""
+    if not isinstance(event, dict):
+        raise _RefusedEvent("an event is an object.")
+    if event.get("type") not in WidgetEvent.Kind.values:
+        raise _RefusedEvent(f"type must be one of {', '.join(WidgetEvent.Kind.values)}.")
+    try:
+        impression = impression_read(event.get("impression"))
+    except signing.SignatureExpired:
+        raise _RefusedEvent("the impression id has expired.") from None
+    except signing.BadSignature:
+        raise _RefusedEvent("a valid impression id of a served list is required.") from None
+    sku = event.get("sku")
+    if not isinstance(sku, str) or sku not in impression.skus:
+        raise _RefusedEvent(f"product {str(sku)[:64]!r} was not in the list this impression id names.")
+    return impression
