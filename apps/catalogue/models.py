@@ -44,7 +44,8 @@ class Product(models.Model):
     currency = models.CharField(max_length=3, default=default_currency)
     is_active = models.BooleanField(default=True)
     # None means stock is not tracked for this product (the order logs carry no stock).
-    stock_on_hand = models.IntegerField(null=True, blank=True)
+    # Never negative: model validation, the API and a database CHECK refuse it.
+    stock_on_hand = models.PositiveIntegerField(null=True, blank=True)
     # When the current name and price were last seen on a sale: a later order log
     # replaces them, an older one does not.
     name_seen_at = models.DateTimeField(null=True, blank=True)

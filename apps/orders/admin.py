@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 from apps.core.admin_export import CsvExportMixin
 from apps.orders.models import ImportBatch, Order, OrderLine
 from apps.orders.progress import import_progress_get
-from apps.orders.services import import_batch_create, import_upload_store
+from apps.orders.services import import_batch_create, import_batches_expire_stale, import_upload_store
 from apps.orders.tasks import import_batch_task
 
 
@@ -132,7 +132,13 @@ class ImportBatchAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/orders/importbatch/upload.html", context)
 
+    # A batch whose importer died is shown failed, not running.
+    def changelist_view(self, request, extra_context=None):
+        import_batches_expire_stale()
+        return super().changelist_view(request, extra_context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        import_batches_expire_stale()
         batch = self.get_object(request, object_id)
         running = batch is not None and batch.status in (ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING)
         extra_context = {**(extra_context or {}), "auto_refresh": running}

@@ -1,10 +1,10 @@
 """Writes to orders: importing order logs and creating orders from the API."""
 
 import hashlib
+import re
 import time
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -14,20 +14,33 @@ from django.utils import timezone
 from apps.catalogue.models import Product
 from apps.catalogue.signals import catalogue_changed
 from apps.customers.models import Customer
-from apps.orders.importing.errors import ImportFileError
+from apps.orders.batch_liveness import batch_lock, interrupted_batches
+from apps.orders.importing.errors import ImportFileError, printable
 from apps.orders.importing.pipeline import OrderLogImport, link_cancellations
 from apps.orders.importing.readers import open_order_log
+from apps.orders.invoice_kinds import CANCELLATION, STOCK_ADJUSTMENT, kind_of_invoice, kind_of_line, kind_of_order
 from apps.orders.models import ImportBatch, Order, OrderLine
 from apps.orders.progress import import_progress_set
 
 UPLOAD_DIR = "imports"
+# A stored upload is named by a random id and the end of its original name, in safe
+# characters, so that any upload name fits the file system (the batch keeps the original).
+STORED_NAME_TAIL_CHARS = 100
+# A failure is one message. A longer one (a header of thousands of names, a database error
+# quoting its data) is cut, so that a batch, and a list of them, stays small.
+FAILURE_MAX_CHARS = 2_000
+INTERRUPTED_FAILURE = (
+    "Interrupted: the import stopped before finishing (its process or its database connection was lost). "
+    "Nothing of the file was kept; import it again."
+)
 
 
 def import_upload_store(*, uploaded_file) -> Path:
     """Save an uploaded order log under MEDIA_ROOT/imports/ and return its path."""
     directory = Path(settings.MEDIA_ROOT) / UPLOAD_DIR
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{uuid.uuid4().hex}-{Path(uploaded_file.name).name}"
+    tail = re.sub(r"[^A-Za-z0-9._-]", "_", Path(uploaded_file.name).name)[-STORED_NAME_TAIL_CHARS:]
+    path = directory / f"{uuid.uuid4().hex}-{tail}"
     with path.open("wb") as out:
         for piece in uploaded_file.chunks():
             out.write(piece)
@@ -38,26 +51,45 @@ def import_batch_create(
     *, path: str | Path, file_name: str = "", source: str = "online_retail", via: str = ImportBatch.Via.CLI, user=None
 ) -> ImportBatch:
     path = Path(path)
+    name_limit = ImportBatch._meta.get_field("file_name").max_length
     return ImportBatch.objects.create(
         source=source,
-        file_name=file_name or path.name,
-        stored_path=str(path),
+        file_name=printable(file_name or path.name)[:name_limit],
+        # A path with bytes that are not UTF-8 is recorded readably; the command line,
+        # which has the path itself, reads the file by that (see import_batch_run).
+        stored_path=printable(str(path)),
         started_via=via,
         started_by=user if user is not None and user.is_authenticated else None,
     )
 
 
 def import_batch_run(
-    *, batch_id: int, encoding: str = "utf-8", progress: Callable[[int, str], None] | None = None
+    *,
+    batch_id: int,
+    encoding: str = "utf-8",
+    progress: Callable[[int, str], None] | None = None,
+    path: str | Path | None = None,
 ) -> ImportBatch:
-    """Import the batch's file. Everything it writes commits together or not at all;
-    rejected rows are recorded on the batch and the valid rows land."""
-    claimed = ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.QUEUED).update(
-        status=ImportBatch.Status.RUNNING, started_at=timezone.now()
-    )
-    batch = ImportBatch.objects.get(pk=batch_id)
-    if not claimed:
-        return batch  # another worker has it, or it already ran
+    """Import the batch's file (at `path` when the caller has it, else at its stored path).
+    Everything it writes commits together or not at all; rejected rows are recorded on
+    the batch and the valid rows land."""
+    # A batch whose importer died (this one's, if this is its task delivered again after a
+    # lost worker) is shown failed rather than running.
+    import_batches_expire_stale()
+    with batch_lock(batch_id) as free:  # held until the outcome is recorded: see batch_liveness
+        claimed = free and ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.QUEUED).update(
+            status=ImportBatch.Status.RUNNING, started_at=timezone.now()
+        )
+        batch = ImportBatch.objects.get(pk=batch_id)
+        if not claimed:
+            return batch  # another worker has it, or it already ran
+        return _import(batch, path=Path(path or batch.stored_path), encoding=encoding, progress=progress)
+
+
+def _import(
+    batch: ImportBatch, *, path: Path, encoding: str, progress: Callable[[int, str], None] | None
+) -> ImportBatch:
+    batch_id = batch.pk
 
     def report(percent: int, message: str) -> None:
         import_progress_set(batch_id=batch_id, percent=percent, message=message)
@@ -66,8 +98,8 @@ def import_batch_run(
 
     started = time.monotonic()
     try:
-        log = open_order_log(batch.stored_path, encoding=encoding)
-        batch.file_sha256 = _sha256(Path(batch.stored_path))
+        log = open_order_log(path, encoding=encoding, name=batch.file_name)
+        batch.file_sha256 = _sha256(path)
         with transaction.atomic():
             summary = OrderLogImport(log=log, batch=batch, progress=report).run()
             for name in ImportBatch.COUNTERS:
@@ -89,6 +121,7 @@ def import_batch_run(
 
 
 def _finish(batch: ImportBatch, status: str, started: float) -> None:
+    batch.failure = printable(batch.failure, limit=FAILURE_MAX_CHARS)
     batch.status = status
     batch.finished_at = timezone.now()
     batch.duration_seconds = round(time.monotonic() - started, 3)
@@ -118,18 +151,14 @@ def order_log_import(
 ) -> ImportBatch:
     """Import a file on this process (the command line)."""
     batch = import_batch_create(path=path, source=source, via=via, user=user)
-    return import_batch_run(batch_id=batch.pk, encoding=encoding, progress=progress)
+    return import_batch_run(batch_id=batch.pk, encoding=encoding, progress=progress, path=path)
 
 
-def import_batches_expire_stale(*, older_than: timedelta | None = None) -> int:
-    """Mark batches whose worker died mid-run as failed (their writes were rolled back)."""
-    older_than = older_than or timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    return ImportBatch.objects.filter(
-        status=ImportBatch.Status.RUNNING, started_at__lt=timezone.now() - older_than
-    ).update(
-        status=ImportBatch.Status.FAILED,
-        failure="The import stopped without finishing (worker lost).",
-        finished_at=timezone.now(),
+def import_batches_expire_stale() -> int:
+    """Mark running batches that no process is importing any more (see batch_liveness) as
+    failed: interrupted. Their writes were rolled back with their connection."""
+    return interrupted_batches().update(
+        status=ImportBatch.Status.FAILED, failure=INTERRUPTED_FAILURE, finished_at=timezone.now()
     )
 
 
@@ -156,7 +185,11 @@ def order_create(
         if not created and (customer.country_seen_at is None or placed_at >= customer.country_seen_at):
             customer.country, customer.country_seen_at = country, placed_at
             customer.save(update_fields=["country", "country_seen_at"])
-    kind = Order.Kind.CANCELLATION if invoice_no[:1] in "Cc" else Order.Kind.SALE
+    invoice_kind = kind_of_invoice(invoice_no)
+    line_kinds = [
+        kind_of_line(invoice_kind, line["quantity"], line["unit_price"], customer is not None) for line in lines
+    ]
+    kind = kind_of_order(invoice_kind, only_stock_adjustments=all(k == STOCK_ADJUSTMENT for k in line_kinds))
     order = Order.objects.create(
         source=source,
         invoice_no=invoice_no,
@@ -167,7 +200,6 @@ def order_create(
         import_batch=import_batch,
     )
     products = {p.sku: p for p in Product.objects.filter(sku__in=[line["sku"] for line in lines])}
-    line_kind = OrderLine.Kind.CANCELLATION if kind == Order.Kind.CANCELLATION else OrderLine.Kind.SALE
     OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
@@ -177,11 +209,11 @@ def order_create(
             unit_price=line["unit_price"],
             kind=line_kind,
         )
-        for number, line in enumerate(lines, start=1)
+        for number, (line, line_kind) in enumerate(zip(lines, line_kinds, strict=True), start=1)
     )
     order.line_count = len(lines)
     order.total_amount = sum((line["quantity"] * line["unit_price"] for line in lines), 0)
     order.save(update_fields=["line_count", "total_amount"])
-    if kind == Order.Kind.CANCELLATION and customer is not None:
+    if kind == CANCELLATION and customer is not None:
         link_cancellations(customer_id=customer.pk)
     return order

@@ -1,12 +1,16 @@
-"""Batch bookkeeping: a batch runs once, and a batch whose worker died is marked failed."""
-
-from datetime import timedelta
+"""Batch bookkeeping: a batch runs once, and a batch whose importer died is marked failed."""
 
 import pytest
 from django.utils import timezone
 
+from apps.orders.batch_liveness import batch_lock
 from apps.orders.models import ImportBatch
-from apps.orders.services import import_batch_create, import_batch_run, import_batches_expire_stale
+from apps.orders.services import (
+    INTERRUPTED_FAILURE,
+    import_batch_create,
+    import_batch_run,
+    import_batches_expire_stale,
+)
 from tests.orders.test_import_order_log import STORE_LOG
 
 
@@ -22,17 +26,22 @@ def test_a_batch_is_claimed_once(write_order_log):
 
 
 @pytest.mark.django_db
-def test_batches_running_past_the_time_limit_are_marked_failed():
-    stale = ImportBatch.objects.create(
-        file_name="a.csv", status=ImportBatch.Status.RUNNING, started_at=timezone.now() - timedelta(hours=2)
-    )
-    fresh = ImportBatch.objects.create(
-        file_name="b.csv", status=ImportBatch.Status.RUNNING, started_at=timezone.now() - timedelta(minutes=5)
-    )
+def test_running_batches_whose_importer_is_gone_are_marked_interrupted():
+    lost = ImportBatch.objects.create(file_name="a.csv", status=ImportBatch.Status.RUNNING, started_at=timezone.now())
+    alive = ImportBatch.objects.create(file_name="b.csv", status=ImportBatch.Status.RUNNING, started_at=timezone.now())
 
-    assert import_batches_expire_stale(older_than=timedelta(hours=1)) == 1
+    with batch_lock(alive.pk) as held:  # what the importing process holds while it works
+        assert held
+        assert import_batches_expire_stale() == 1
+        alive.refresh_from_db()
+        assert alive.status == "running"
+    assert import_batches_expire_stale() == 1  # its importer let go without recording an outcome
 
-    stale.refresh_from_db()
-    fresh.refresh_from_db()
-    assert (stale.status, stale.failure) == ("failed", "The import stopped without finishing (worker lost).")
-    assert fresh.status == "running"
+    lost.refresh_from_db()
+    alive.refresh_from_db()
+    assert (lost.status, lost.failure) == ("failed", INTERRUPTED_FAILURE)
+    assert (alive.status, alive.failure) == ("failed", INTERRUPTED_FAILURE)
+    assert INTERRUPTED_FAILURE == (
+        "Interrupted: the import stopped before finishing (its process or its database connection was lost). "
+        "Nothing of the file was kept; import it again."
+    )

@@ -3,9 +3,19 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from apps.catalogue.models import Product
+from apps.customers.models import Customer
 from apps.orders.importing.rows import PRICE_LIMIT, QUANTITY_LIMIT
+from apps.orders.invoice_kinds import CANCELLATION, kind_of_invoice
 from apps.orders.models import ImportBatch, Order, OrderLine
 from apps.orders.progress import import_progress_get
+
+# One request's work stays bounded: an order sent through the API holds at most this many
+# lines (the largest invoice of the UCI log has 1,114).
+MAX_ORDER_LINES = 2_000
+
+
+def _max_length(model, field_name: str) -> int:
+    return model._meta.get_field(field_name).max_length
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
@@ -47,7 +57,7 @@ class OrderDetailSerializer(OrderSerializer):
 
 
 class NewOrderLineSerializer(serializers.Serializer):
-    sku = serializers.CharField(max_length=64)
+    sku = serializers.CharField(max_length=_max_length(Product, "sku"))
     quantity = serializers.IntegerField(min_value=-QUANTITY_LIMIT, max_value=QUANTITY_LIMIT)
     unit_price = serializers.DecimalField(
         max_digits=12, decimal_places=3, min_value=Decimal("0"), max_value=PRICE_LIMIT - Decimal("0.001")
@@ -60,12 +70,20 @@ class NewOrderLineSerializer(serializers.Serializer):
 
 
 class OrderCreateSerializer(serializers.Serializer):
-    source = serializers.CharField(max_length=32, default="api")
-    invoice_no = serializers.CharField(max_length=32)
+    source = serializers.CharField(max_length=_max_length(Order, "source"), default="api")
+    invoice_no = serializers.CharField(max_length=_max_length(Order, "invoice_no"))
     placed_at = serializers.DateTimeField()
-    customer = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    country = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    lines = NewOrderLineSerializer(many=True, allow_empty=False)
+    customer = serializers.CharField(
+        max_length=_max_length(Customer, "external_id"), required=False, allow_blank=True, default=""
+    )
+    country = serializers.CharField(
+        max_length=min(_max_length(Order, "country"), _max_length(Customer, "country")),
+        required=False,
+        allow_blank=True,
+        default="",
+    )
+    # The count is checked before any line is validated.
+    lines = NewOrderLineSerializer(many=True, allow_empty=False, max_length=MAX_ORDER_LINES)
 
     def validate_lines(self, lines):
         skus = {line["sku"] for line in lines}
@@ -86,7 +104,7 @@ class OrderCreateSerializer(serializers.Serializer):
                 {"invoice_no": [f"An order {attrs['invoice_no']!r} already exists for source {attrs['source']!r}."]}
             )
         negative = [line for line in attrs["lines"] if line["quantity"] < 0]
-        is_cancellation = attrs["invoice_no"][:1] in "Cc"
+        is_cancellation = kind_of_invoice(attrs["invoice_no"]) == CANCELLATION
         if is_cancellation and len(negative) != len(attrs["lines"]):
             raise serializers.ValidationError(
                 {"lines": ["A cancellation (invoice starting with C) takes negative quantities only."]}
@@ -98,7 +116,10 @@ class OrderCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class ImportBatchSerializer(serializers.ModelSerializer):
+class ImportBatchListSerializer(serializers.ModelSerializer):
+    """A batch in a list: without its rejected rows (up to a thousand), which only the
+    batch's own page carries, so that a page of batches stays small."""
+
     progress = serializers.SerializerMethodField()
 
     class Meta:
@@ -115,7 +136,6 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "finished_at",
             "duration_seconds",
             *ImportBatch.COUNTERS,
-            "errors",
             "failure",
             "progress",
         ]
@@ -126,6 +146,13 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         return import_progress_get(batch_id=batch.pk)
 
 
+class ImportBatchSerializer(ImportBatchListSerializer):
+    """A batch with the first rejected rows (rows_rejected counts them all)."""
+
+    class Meta(ImportBatchListSerializer.Meta):
+        fields = [*ImportBatchListSerializer.Meta.fields, "errors"]
+
+
 class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="Order log: CSV, gzipped CSV or XLSX with the UCI Online Retail columns.")
-    source = serializers.CharField(max_length=32, default="online_retail")
+    source = serializers.CharField(max_length=_max_length(ImportBatch, "source"), default="online_retail")

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from apps.orders.api.filters import OrderFilter
 from apps.orders.api.serializers import (
+    ImportBatchListSerializer,
     ImportBatchSerializer,
     ImportUploadSerializer,
     OrderCreateSerializer,
@@ -15,7 +16,7 @@ from apps.orders.api.serializers import (
     OrderSerializer,
 )
 from apps.orders.models import ImportBatch, Order
-from apps.orders.services import import_batch_create, import_upload_store, order_create
+from apps.orders.services import import_batch_create, import_batches_expire_stale, import_upload_store, order_create
 from apps.orders.tasks import import_batch_task
 
 
@@ -75,6 +76,17 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
 class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = ImportBatch.objects.all()
-    serializer_class = ImportBatchSerializer
     filterset_fields = ["status", "source", "started_via"]
     ordering_fields = ["created_at", "finished_at"]
+
+    # A batch whose importer died is shown failed, not running.
+    def list(self, request, *args, **kwargs):
+        import_batches_expire_stale()
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        import_batches_expire_stale()
+        return super().retrieve(request, *args, **kwargs)
+
+    def get_serializer_class(self):
+        return ImportBatchListSerializer if self.action == "list" else ImportBatchSerializer

@@ -28,6 +28,14 @@ from apps.orders.importing.bulk import (
 from apps.orders.importing.errors import RowError
 from apps.orders.importing.readers import OrderLog
 from apps.orders.importing.rows import ParsedRow, RowParser, RowProblem
+from apps.orders.invoice_kinds import (
+    CANCELLATION,
+    SALE,
+    STOCK_ADJUSTMENT,
+    kind_of_invoice,
+    kind_of_line,
+    kind_of_order,
+)
 from apps.orders.models import ImportBatch, Order, OrderLine
 
 CHUNK_ROWS = 20_000
@@ -55,28 +63,24 @@ ORDER_COLUMNS = (
 # Above this many new lines, planner statistics are refreshed before the follow-up queries.
 ANALYZE_AFTER_LINES = 10_000
 
-SALE = OrderLine.Kind.SALE.value
-CANCELLATION = OrderLine.Kind.CANCELLATION.value
-STOCK_ADJUSTMENT = OrderLine.Kind.STOCK_ADJUSTMENT.value
-ADJUSTMENT = OrderLine.Kind.ADJUSTMENT.value
 NAME_BEARING_KINDS = {SALE, CANCELLATION}
 
 
-def line_kind(row: ParsedRow) -> str:
-    """Classify a row as the retailer's log means it.
+def column_max_lengths() -> dict[str, int]:
+    """The longest text each column may hold, as the fields that store it are defined: a
+    longer value rejects its row instead of failing the whole import at the database."""
 
-    C-invoices cancel earlier sales; A-invoices are accounting adjustments; a
-    negative quantity outside a C-invoice, or a free line with no customer, is a
-    stock adjustment ("damaged", "lost", "found").
-    """
-    first = row.invoice_no[0]
-    if first in "Cc":
-        return CANCELLATION
-    if first in "Aa":
-        return ADJUSTMENT
-    if row.quantity < 0 or (not row.unit_price and not row.customer_id):
-        return STOCK_ADJUSTMENT
-    return SALE
+    def longest(*fields) -> int:
+        return min(model._meta.get_field(name).max_length for model, name in fields)
+
+    return {
+        "InvoiceNo": longest((Order, "invoice_no")),
+        "StockCode": longest((Product, "sku")),
+        # A description becomes a product name, a name-history entry or a line's note.
+        "Description": longest((Product, "name"), (ProductName, "name"), (OrderLine, "note")),
+        "CustomerID": longest((Customer, "external_id")),
+        "Country": longest((Order, "country"), (Customer, "country")),
+    }
 
 
 @dataclass
@@ -85,6 +89,7 @@ class _NewOrder:
 
     order_id: int
     first_row: ParsedRow
+    invoice_kind: str
     lines_written: int = 0
     total: Decimal = Decimal(0)
     only_stock_adjustments: bool = True
@@ -116,7 +121,7 @@ class OrderLogImport:
         self.batch = batch
         self.source = batch.source
         self.progress = progress or (lambda percent, message: None)
-        self.parser = RowParser(log.columns, settings.TIME_ZONE)
+        self.parser = RowParser(log.columns, settings.TIME_ZONE, column_max_lengths())
         self.line_writer = TableWriter(OrderLine, LINE_COLUMNS, format_row=_line_copy_row)
         self.order_writer = TableWriter(Order, ORDER_COLUMNS)
         self.order_ids = IdReserver(Order)
@@ -191,7 +196,7 @@ class OrderLogImport:
             if order is None:
                 summary.rows_already_present += 1
                 continue
-            kind = line_kind(row)
+            kind = kind_of_line(order.invoice_kind, row.quantity, row.unit_price, bool(row.customer_id))
             order.total += row.quantity * row.unit_price
             if kind != STOCK_ADJUSTMENT:
                 order.only_stock_adjustments = False
@@ -217,7 +222,7 @@ class OrderLogImport:
                     if previous is None or placed_at >= previous[0]:
                         latest_price[row.sku] = (placed_at, row.unit_price)
             elif kind == STOCK_ADJUSTMENT:
-                note = row.description[:255]
+                note = row.description
             if row.customer_id:
                 previous = latest_country.get(row.customer_id)
                 if previous is None or placed_at >= previous[0]:
@@ -278,7 +283,7 @@ class OrderLogImport:
             del first_rows[invoice_no]
         ids = self.order_ids.reserve(len(first_rows))
         for order_id, (invoice_no, row) in zip(ids, first_rows.items(), strict=True):
-            self.orders[invoice_no] = _NewOrder(order_id, row)
+            self.orders[invoice_no] = _NewOrder(order_id, row, kind_of_invoice(invoice_no))
         self.summary.orders_created += len(ids)
 
     # --- after the last chunk ------------------------------------------------------
@@ -291,9 +296,7 @@ class OrderLogImport:
             if order is None:
                 continue
             row = order.first_row
-            kind = _order_kind(line_kind(row))
-            if kind == Order.Kind.SALE and order.only_stock_adjustments:
-                kind = Order.Kind.STOCK_ADJUSTMENT  # every line is a stock adjustment: not a sale
+            kind = kind_of_order(order.invoice_kind, only_stock_adjustments=order.only_stock_adjustments)
             rows.append(
                 (
                     order.order_id,
@@ -333,7 +336,7 @@ class OrderLogImport:
         for pk, sku, name, name_seen_at, price, price_seen_at in stored:
             newer_name = latest_name.get(sku)
             if newer_name and (name_seen_at is None or newer_name[0] >= name_seen_at):
-                name_seen_at, name = newer_name[0], newer_name[1][:255]
+                name_seen_at, name = newer_name
             newer_price = self.latest_price.get(sku)
             if newer_price and (price_seen_at is None or newer_price[0] >= price_seen_at):
                 price_seen_at, price = newer_price
@@ -352,11 +355,9 @@ class OrderLogImport:
         }
         new, changed = [], []
         for (sku, name), (first, last) in self.name_history.items():
-            stored = existing.get((product_ids[sku], name[:255]))
+            stored = existing.get((product_ids[sku], name))
             if stored is None:
-                new.append(
-                    ProductName(product_id=product_ids[sku], name=name[:255], first_seen_at=first, last_seen_at=last)
-                )
+                new.append(ProductName(product_id=product_ids[sku], name=name, first_seen_at=first, last_seen_at=last))
             elif first < stored[1] or last > stored[2]:
                 changed.append((db_datetime(min(first, stored[1])), db_datetime(max(last, stored[2])), stored[0]))
         ProductName.objects.bulk_create(new, batch_size=1000)
@@ -383,13 +384,6 @@ def _line_copy_row(line: tuple) -> str:
     if note:
         note = note.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
     return f"{order_id}\t{number}\t{product_id}\t{quantity}\t{price}\t{kind}\t{'t' if duplicate else 'f'}\t{note}\n"
-
-
-def _order_kind(first_line_kind: str) -> str:
-    return {
-        CANCELLATION: Order.Kind.CANCELLATION,
-        ADJUSTMENT: Order.Kind.ADJUSTMENT,
-    }.get(first_line_kind, Order.Kind.SALE)
 
 
 def link_cancellations(*, batch_id: int | None = None, customer_id: int | None = None) -> int:

@@ -2,6 +2,8 @@
 
 Order logs repeat the same timestamps, prices and customer ids on many lines, so
 parsed values are cached by their text: the parse cost is paid once per distinct value.
+Text longer than its column holds is rejected here, by field, with the limits the
+caller reads from the models, so that one long value costs its row and not the import.
 """
 
 import datetime as dt
@@ -17,6 +19,9 @@ PRICE_LIMIT = Decimal(10) ** 7
 QUANTITY_LIMIT = 10**6
 # Slash dates are month first, as the UCI original writes them (12/1/2010 8:26).
 SLASH_DATE_FORMATS = ("%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%y %H:%M")
+# A reason quotes at most this much of the value at fault: a sample of a thousand
+# reasons stays small however long the values were.
+QUOTED_VALUE_CHARS = 50
 
 
 class RowProblem(Exception):
@@ -37,8 +42,15 @@ class ParsedRow(NamedTuple):
     country: str
 
 
+def quoted(text: str) -> str:
+    """The value at fault as a reason shows it: repr'd, cut to QUOTED_VALUE_CHARS."""
+    return repr(text if len(text) <= QUOTED_VALUE_CHARS else text[:QUOTED_VALUE_CHARS] + "…")
+
+
 class RowParser:
-    def __init__(self, columns: dict[str, int], time_zone: str):
+    def __init__(self, columns: dict[str, int], time_zone: str, max_lengths: dict[str, int]):
+        """`max_lengths`: the most characters the InvoiceNo, StockCode, Description,
+        CustomerID and Country columns may hold."""
         self.positions = tuple(
             columns[name]
             for name in (
@@ -53,6 +65,10 @@ class RowParser:
             )
         )
         self.zone = ZoneInfo(time_zone)
+        self.max_lengths = max_lengths
+        self._max_invoice, self._max_sku, self._max_description, self._max_country = (
+            max_lengths[name] for name in ("InvoiceNo", "StockCode", "Description", "Country")
+        )
         self._dates: dict[str, dt.datetime] = {}
         self._prices: dict[str, Decimal] = {}
         self._customers: dict[str, str] = {}
@@ -69,9 +85,9 @@ class RowParser:
         try:
             quantity = int(quantity_text)
         except ValueError:
-            raise RowProblem("Quantity", f"{quantity_text!r} is not a whole number") from None
+            raise RowProblem("Quantity", f"{quoted(quantity_text)} is not a whole number") from None
         if not -QUANTITY_LIMIT <= quantity <= QUANTITY_LIMIT:
-            raise RowProblem("Quantity", f"{quantity_text!r} is out of range (at most {QUANTITY_LIMIT:,} units)")
+            raise RowProblem("Quantity", f"{quoted(quantity_text)} is out of range (at most {QUANTITY_LIMIT:,} units)")
         date_text = fields[i_date]
         placed_at = self._dates.get(date_text) or self._parse_date(date_text)
         price_text = fields[i_price]
@@ -84,6 +100,19 @@ class RowParser:
             customer_id = self._parse_customer(customer_text)
         description = fields[i_desc].strip()
         country = fields[i_country].strip()
+        if (
+            len(invoice_no) > self._max_invoice
+            or len(sku) > self._max_sku
+            or len(description) > self._max_description
+            or len(country) > self._max_country
+        ):
+            for name, value in (
+                ("InvoiceNo", invoice_no),
+                ("StockCode", sku),
+                ("Description", description),
+                ("Country", country),
+            ):
+                self._check_length(name, value)
         if "\x00" in invoice_no + sku + description + country:  # PostgreSQL text cannot hold NUL
             for name, value in (("InvoiceNo", invoice_no), ("StockCode", sku), ("Description", description)):
                 if "\x00" in value:
@@ -100,6 +129,10 @@ class RowParser:
             country,
         )
 
+    def _check_length(self, name: str, value: str) -> None:
+        if len(value) > self.max_lengths[name]:
+            raise RowProblem(name, f"is longer than {self.max_lengths[name]} characters")
+
     def _parse_date(self, text: str) -> dt.datetime:
         stripped = text.strip()
         value = None
@@ -115,7 +148,7 @@ class RowParser:
         if value is None:
             raise RowProblem(
                 "InvoiceDate",
-                f"{text!r} is not a date (expected 2010-12-01 08:26:00 or 12/1/2010 8:26)",
+                f"{quoted(text)} is not a date (expected 2010-12-01 08:26:00 or 12/1/2010 8:26)",
             )
         if value.tzinfo is None:
             value = value.replace(tzinfo=self.zone)
@@ -126,12 +159,12 @@ class RowParser:
         try:
             value = Decimal(text.strip())
         except InvalidOperation:
-            raise RowProblem("UnitPrice", f"{text!r} is not a number") from None
+            raise RowProblem("UnitPrice", f"{quoted(text)} is not a number") from None
         if not value.is_finite() or abs(value) >= PRICE_LIMIT:
-            raise RowProblem("UnitPrice", f"{text!r} is out of range (below {PRICE_LIMIT:,})")
+            raise RowProblem("UnitPrice", f"{quoted(text)} is out of range (below {PRICE_LIMIT:,})")
         rounded = value.quantize(Decimal(1).scaleb(-PRICE_DECIMALS))
         if rounded != value:
-            raise RowProblem("UnitPrice", f"{text!r} has more than {PRICE_DECIMALS} decimals")
+            raise RowProblem("UnitPrice", f"{quoted(text)} has more than {PRICE_DECIMALS} decimals")
         self._prices[text] = rounded
         return rounded
 
@@ -142,7 +175,6 @@ class RowParser:
             raise RowProblem("CustomerID", "contains a NUL character")
         if value.endswith(".0") and value[:-2].isdigit():
             value = value[:-2]
-        if len(value) > 64:
-            raise RowProblem("CustomerID", "is longer than 64 characters")
+        self._check_length("CustomerID", value)
         self._customers[text] = value
         return value
