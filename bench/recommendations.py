@@ -8,6 +8,13 @@ Prints one JSON line: NDCG@10 per track for the served model, ALS and popularity
 ratios, and each model's fit time with its ratio to ALS's fit time.
 
     .venv/bin/pip install -r requirements-bench.txt && .venv/bin/python bench/recommendations.py
+
+BENCH_SCALES=1,10,40 adds generated stores (generate_store's generator, seed 2010) of those sizes:
+1x has the UCI log's shape (4,400 customers, 4,000 products, 540,000 lines); 40x is 1,000,000
+customers, 50,000 products and 20,000,000 lines, and 10x a quarter of it. Each size runs in a
+process of its own and reports the whole retrain (reading the log, choosing and measuring every
+family, refitting the served one, building every published list) in seconds, the process's peak
+memory and the served model's NDCG@10 on its test weeks, under "scales".
 """
 
 import itertools
@@ -75,7 +82,73 @@ def best_als(events):
     return factors, regularization, alpha
 
 
+SCALES = {
+    1: (4_400, 4_000, 540_000),
+    10: (250_000, 12_500, 5_000_000),
+    40: (1_000_000, 50_000, 20_000_000),
+}
+
+
+def retrain_at_scale(scale: int) -> dict:
+    """Generate (once, cached under var/bench) and retrain on a store of the given scale."""
+    import resource
+
+    from apps.recommendations.ml.protocol import protocol_dates
+    from apps.recommendations.ml.served_lists import served_lists
+    from apps.sample_stores.generator import StoreShape, write_store
+
+    customers, products, lines = SCALES[scale]
+    path = ROOT / "var" / "bench" / f"store-{scale}x.csv.gz"
+    if not path.exists():
+        write_store(path, StoreShape(customers=customers, products=products, lines=lines))
+    started = time.perf_counter()
+    events = events_from_order_log(path)
+    as_of = events["placed_at"].max() + pd.Timedelta(seconds=1)
+    valid_start, split_at = protocol_dates(as_of, test_days=30, validation_days=30)
+    texts = events.attrs["product_names"]
+    results = select_and_test(
+        events, valid_start=valid_start, split_at=split_at, until=as_of, product_text=texts, device=torch_device()
+    )
+    served = served_family(results)
+    lists = served_lists(
+        events, served, as_of=as_of, texts=texts, list_length=20, popular_window_days=90, min_country_customers=20
+    )
+    seconds = time.perf_counter() - started
+    return {
+        "scale": scale,
+        "customers": customers,
+        "products": products,
+        "lines": lines,
+        "events": len(events),
+        "retrain_seconds": round(seconds, 1),
+        "peak_memory_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
+        "served_model": served.chosen.name,
+        "served_ndcg@10": {t: served.test[t]["ndcg@10"] for t in TRACKS},
+        "served_ndcg@10_interval": {t: served.test[t]["ndcg@10_interval"] for t in TRACKS},
+        "test_customers": {t: served.test[t]["customers"] for t in TRACKS},
+        "customers_with_lists": len(lists["customers"]),
+    }
+
+
+def scales() -> list[dict]:
+    """Each requested scale in a fresh process, so peak memory is that size's own."""
+    import subprocess
+
+    wanted = [int(s) for s in os.environ.get("BENCH_SCALES", "").split(",") if s.strip()]
+    figures = []
+    for scale in wanted:
+        child = subprocess.run(
+            [sys.executable, __file__, "--scale", str(scale)], capture_output=True, text=True, check=True
+        )
+        figures.append(json.loads(child.stdout.strip().splitlines()[-1]))
+    return figures
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--scale"]:
+        with threadpool_limits(1, "blas"):
+            print(json.dumps(retrain_at_scale(int(sys.argv[2]))))
+        return
     log = DATA / "online_retail" / "online_retail.csv.gz"
     if not log.exists():
         sys.exit(f"{log} not found: set RETAILHUB_SAMPLE_DATA")
@@ -132,6 +205,7 @@ def main() -> None:
                 },
                 "implicit_als": {**{t: als_metrics[t] for t in TRACKS}, "fit_seconds": round(als_fit, 3)},
                 "all_models_selection_and_test_seconds": round(ours_seconds, 1),
+                "scales": scales(),
             }
         )
     )

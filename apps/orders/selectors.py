@@ -2,6 +2,7 @@
 
 import pandas as pd
 from django.db import connection
+from pandas.api.types import union_categoricals
 
 from apps.catalogue.models import Product
 from apps.orders.models import Order, OrderLine
@@ -105,11 +106,30 @@ def _merchandise_lines(
         WHERE {" AND ".join(conditions)}
         ORDER BY o.placed_at, o.id, l.line_number
     """
+    # Fetched a chunk at a time into typed columns: twenty million lines as Python tuples would
+    # take several gigabytes, as numpy columns a few hundred megabytes.
+    chunks = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    frame = pd.DataFrame(rows, columns=columns)
+        while rows := cursor.fetchmany(FETCH_CHUNK):
+            chunks.append(_typed(pd.DataFrame(rows, columns=columns)))
+    if not chunks:
+        return _typed(pd.DataFrame([], columns=columns))
+    if "country" in columns:
+        countries = union_categoricals([chunk.pop("country") for chunk in chunks])
+        frame = pd.concat(chunks, ignore_index=True)
+        frame.insert(columns.index("country"), "country", countries)
+        return frame
+    return pd.concat(chunks, ignore_index=True)
+
+
+FETCH_CHUNK = 200_000
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     frame["placed_at"] = pd.to_datetime(frame["placed_at"], utc=True)
     if "amount" in frame:
         frame["amount"] = frame["amount"].astype(float)
+    if "country" in frame:
+        frame["country"] = frame["country"].astype("category")
     return frame

@@ -9,6 +9,7 @@ publish: per-customer lists with reasons, per-product "also bought", popular and
 import pandas as pd
 
 from apps.catalogue.models import Product
+from apps.core.copy_rows import rows_copy
 from apps.core.training.device import torch_device
 from apps.core.training.trainer import Trainer, TrainingOutcome
 from apps.orders.selectors import purchase_events
@@ -119,21 +120,15 @@ class RecommendationsTrainer(Trainer):
 
     def publish(self, *, run, outcome) -> None:
         lists = outcome.results or {}
-        CustomerRecommendation.objects.bulk_create(
+        # The largest table by far (a list per customer): streamed with COPY.
+        rows_copy(
+            CustomerRecommendation,
+            ["run", "customer", "rank", "product", "score", "reason", "because_of"],
             (
-                CustomerRecommendation(
-                    run=run,
-                    customer_id=customer,
-                    rank=rank,
-                    product_id=product,
-                    score=score,
-                    reason=reason,
-                    because_of_id=because,
-                )
+                (run.pk, customer, rank, product, score, reason, because)
                 for customer, entries in lists.get("customers", [])
                 for rank, (product, score, reason, because) in enumerate(entries, start=1)
             ),
-            batch_size=PUBLISH_BATCH,
         )
         ProductAlsoBought.objects.bulk_create(
             (
