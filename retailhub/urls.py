@@ -3,9 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from health_check.views import HealthCheckView
 
-from apps.core.health import HEALTH_CHECKS
+from apps.core.health import HealthView
 from apps.recommendations import storefront
 
 urlpatterns = [
@@ -15,7 +14,7 @@ urlpatterns = [
     path("api/widget/v1/", include("apps.recommendations.widget.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("healthz", HealthCheckView.as_view(checks=HEALTH_CHECKS), name="healthz"),
+    path("healthz", HealthView.as_view(), name="healthz"),
 ]
 
 if settings.STOREFRONT_DEMO:

@@ -1,22 +1,22 @@
-"""A fixed-window rate limit per client address for the public storefront endpoints,
-counted in each web process.
+"""A fixed-window rate limit per client address for the public storefront endpoints, counted
+in the shared cache (Redis in production), so the limit holds across every web process.
 
-The widget's hot path serves a cached list in well under a millisecond; a shared counter
-would add a network round trip to every request (DRF's throttles also rewrite a list of
-timestamps per client each time). Counting per process keeps the path local: with N web
-processes a client gets at most N times the rate, which still stops a scraper or a loop."""
+One counter per client, view and window, raised with the cache's atomic increment: one round
+trip per request (two on a window's first). A counter outlives its window by a minute, so it
+never expires while it is still being counted, and the next window starts a new key."""
 
 import time
 from functools import wraps
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import JsonResponse
 
 
 def client_address(request) -> str:
-    """The caller's address: behind TRUSTED_PROXY_HOPS proxies, the one the outermost
-    trusted proxy saw (addresses further left are the client's to forge)."""
-    from django.conf import settings
-
+    """The caller's address. X-Forwarded-For is anyone's to write, so it is read only behind
+    TRUSTED_PROXY_HOPS proxies (none by default): then the address the outermost trusted proxy
+    saw (addresses further left are the client's to forge). Django-axes counts logins by it too."""
     hops = settings.TRUSTED_PROXY_HOPS
     if hops:
         forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
@@ -35,44 +35,29 @@ def _clock() -> float:
     return time.time()
 
 
-class _Windows:
-    def __init__(self):
-        self.reset()
-
-    def reset(self) -> None:
-        self.window_start = 0
-        self.counts: dict[str, int] = {}
-
-    def hit(self, client: str, window: int, now: float) -> int:
-        start = int(now // window) * window
-        if start != self.window_start:  # a new window: forget the last one's counts
-            self.window_start, self.counts = start, {}
-        count = self.counts.get(client, 0) + 1
-        self.counts[client] = count
-        return count
-
-
-# Every view's counters, so that they can be forgotten at once (between tests).
-_ALL_WINDOWS: list[_Windows] = []
+def _hit(key: str, window: int) -> int:
+    """This window's count for `key`, after adding this request."""
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window's first request: create the counter, unless another process just did
+        if cache.add(key, 1, timeout=window + 60):
+            return 1
+        return cache.incr(key)
 
 
 def rate_limits_reset() -> None:
-    for windows in _ALL_WINDOWS:
-        windows.reset()
+    """Nothing to do: the counters live in the cache, and clearing it forgets them."""
 
 
 def rate_limited(setting_name: str):
     def decorate(view):
-        windows = _Windows()
-        _ALL_WINDOWS.append(windows)
-
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            from django.conf import settings
-
             limit, window = parse_rate(getattr(settings, setting_name))
             now = _clock()
-            if windows.hit(client_address(request), window, now) > limit:
+            window_start = int(now // window) * window
+            key = f"rate-limit:{setting_name}:{window_start}:{client_address(request)}"
+            if _hit(key, window) > limit:
                 response = JsonResponse({"detail": "Too many requests; slow down."}, status=429)
                 response["Retry-After"] = str(window - int(now) % window)
                 return response

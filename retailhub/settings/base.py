@@ -4,6 +4,7 @@ With no DATABASE_URL and no CELERY_BROKER_URL the app runs on an embedded
 SQLite file with Celery tasks executed in-process: the demo needs no services.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "django_celery_beat",
+    "axes",
     "apps.core",
     "apps.catalogue",
     "apps.customers",
@@ -49,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "apps.core.middleware.RejectNulInUrlMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -57,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "retailhub.urls"
@@ -93,6 +98,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://retailhub")}
+
+# --- Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
+# from one address, that pair is refused (429) for AXES_COOLOFF_TIME. Attempts are kept in the
+# database, shared by every web process; staff unlock early under Axes > Access attempts.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The address the rate limits count (trusts X-Forwarded-For only behind TRUSTED_PROXY_HOPS proxies).
+AXES_CLIENT_IP_CALLABLE = "apps.core.rate_limit.client_address"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -132,14 +151,20 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["apps.core.api.permissions.StaffOrIntegrationKey"],
+    # JSON nested deeper than 32 levels or holding NUL is a 400 (apps/core/json_input.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.core.api.parsers.CheckedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "apps.core.api.filters.BoundedSearchFilter",  # ?search= of at most 10 terms, 200 characters
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.api.schema.RetailHubAutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -227,7 +252,7 @@ WIDGET_SIGNING_SECRET = env("WIDGET_SIGNING_SECRET", default="widget-" + SECRET_
 WIDGET_TOKEN_TTL_SECONDS = env.int("WIDGET_TOKEN_TTL_SECONDS", default=24 * 60 * 60)
 # Where a product card links to on the storefront; {sku} is replaced.
 STOREFRONT_PRODUCT_URL = env("STOREFRONT_PRODUCT_URL", default="/storefront/products/{sku}/")
-# Per client address and web process (see apps/core/rate_limit.py).
+# Per client address, counted in the shared cache (see apps/core/rate_limit.py).
 WIDGET_RATE = env("WIDGET_RATE", default="600/minute")
 # How long a web process trusts its copy of (active run, catalogue version).
 WIDGET_STATE_TTL_SECONDS = env.float("WIDGET_STATE_TTL_SECONDS", default=1.0)
@@ -239,7 +264,8 @@ RECOMMENDATIONS_FALLBACK_TTL_SECONDS = env.int("RECOMMENDATIONS_FALLBACK_TTL_SEC
 # whoever it is asked to show, so it is never on in production.
 STOREFRONT_DEMO = env.bool("STOREFRONT_DEMO", default=DEBUG)
 # Behind N trusted reverse proxies, the client is the Nth address from the right of
-# X-Forwarded-For (rate limits count clients, not the load balancer).
+# X-Forwarded-For (rate limits and login throttling count clients, not the load balancer).
+# With 0, X-Forwarded-For is ignored: without a proxy in front anyone can write it.
 TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
 
 # Serves /bench/constant, the peer of bench/widget_load.py; off everywhere else.

@@ -11,7 +11,8 @@
  *   <div data-retailhub-widget="trending" data-limit="6"></div>
  *
  * No dependencies. Text is set with textContent, never parsed as HTML, so a product name
- * cannot inject markup. Impressions and clicks go back through navigator.sendBeacon.
+ * cannot inject markup. Impressions and clicks go back through navigator.sendBeacon, each
+ * with the signed impression id of the list it happened on (the server counts nothing else).
  */
 (function () {
   "use strict";
@@ -72,7 +73,7 @@
     return /^(https?:\/\/|\/)/i.test(url || "") ? url : "#";
   }
 
-  function render(container, list, data) {
+  function render(container, data) {
     var items = data.items || [];
     container.textContent = "";
     if (!items.length) return;
@@ -93,20 +94,19 @@
       if (item.reason) link.appendChild(element("span", "rh-reason", item.reason));
       link.addEventListener("click", function () {
         remember(item.sku);
-        send([{ type: "click", list: list, sku: item.sku, run: data.run }]);
+        send([{ type: "click", sku: item.sku, impression: data.impression }]);
       });
       row.appendChild(link);
     });
     container.appendChild(row);
     send(items.map(function (item) {
-      return { type: "impression", list: list, sku: item.sku, run: data.run };
+      return { type: "impression", sku: item.sku, impression: data.impression };
     }));
   }
 
   function load(container) {
     var kind = container.getAttribute("data-retailhub-widget");
-    var list = LISTS[kind];
-    if (!list) return;
+    if (!LISTS[kind]) return;
     var params = new URLSearchParams({ limit: container.getAttribute("data-limit") || "8" });
     if (kind === "also-bought") params.set("product", container.getAttribute("data-product") || "");
     if (kind === "for-you") {
@@ -116,7 +116,7 @@
     container.setAttribute("aria-busy", "true");
     fetch(api + kind + "?" + params.toString(), { mode: "cors", credentials: "omit" })
       .then(function (response) { return response.ok ? response.json() : { items: [] }; })
-      .then(function (data) { render(container, list, data); })
+      .then(function (data) { render(container, data); })
       .catch(function () { container.textContent = ""; })
       .then(function () { container.removeAttribute("aria-busy"); container.setAttribute("data-loaded", "true"); });
   }

@@ -1,6 +1,6 @@
 """The storefront widget's endpoints on a trained store: lists from the active run only,
-signed shopper tokens, never an unsellable product, CORS, rate limits, the beacon, the
-session lift, and the admin's click-through rates."""
+signed shopper tokens, never an unsellable product, CORS, rate limits, the beacon (signed
+impression ids), the session lift, and the admin's click-through rates."""
 
 import json
 
@@ -113,16 +113,17 @@ def test_anonymous_callers_are_rate_limited(client, trained_store, settings, mid
 
 
 def test_beacon_records_impressions_and_clicks(client, trained_store):
-    sku = TrendingProduct.objects.filter(run=trained_store).order_by("rank").first().product.sku
+    served = client.get("/api/widget/v1/trending", {"limit": 3}).json()
+    sku = served["items"][0]["sku"]
     payload = {
         "session": "visit-1",
         "events": [
-            {"type": "impression", "list": "trending", "sku": sku, "run": trained_store.pk},
-            {"type": "click", "list": "trending", "sku": sku, "run": trained_store.pk},
-            {"type": "click", "list": "trending", "sku": "NO-SUCH-SKU", "run": trained_store.pk},
-            {"type": "hover", "list": "trending", "sku": sku, "run": 999999},
+            {"type": "impression", "sku": sku, "impression": served["impression"]},
+            {"type": "click", "sku": sku, "impression": served["impression"]},
         ],
     }
+    # The unsigned form of old: any list, any run, any product.
+    unsigned = {"session": "visit-1", "events": [{"type": "click", "list": "trending", "sku": sku, "run": 999999}]}
 
     response = client.post("/api/widget/v1/events", json.dumps(payload), content_type="text/plain")
 
@@ -132,6 +133,8 @@ def test_beacon_records_impressions_and_clicks(client, trained_store):
         ("impression", "visit-1", trained_store.pk),
     ]
     assert client.post("/api/widget/v1/events", "not json", content_type="text/plain").status_code == 400
+    assert client.post("/api/widget/v1/events", json.dumps(unsigned), content_type="text/plain").status_code == 400
+    assert WidgetEvent.objects.count() == 2
 
 
 def test_a_click_lifts_related_products_in_the_next_for_you_list(client, trained_store, shopper):
@@ -192,12 +195,15 @@ def test_a_product_nobody_bought_gets_similar_names(client, trained_store):
 def test_malformed_input_is_refused_not_a_server_error(client, trained_store):
     assert client.get("/api/widget/v1/for-you", {"token": "YQ.9999999999.\u00e9"}).status_code == 403
     sku = TrendingProduct.objects.filter(run=trained_store).first().product.sku
-    payload = {"session": "s", "events": [{"type": "click", "list": "trending", "sku": sku, "run": [1]}]}
+    payload = {"session": "s", "events": [{"type": "click", "sku": sku, "impression": [1]}]}
 
     response = client.post("/api/widget/v1/events", json.dumps(payload), content_type="text/plain")
 
-    assert (response.status_code, response.json()) == (202, {"recorded": 1})
-    assert WidgetEvent.objects.get().run_id is None
+    assert (response.status_code, response.json()) == (
+        400,
+        {"detail": "Event 0: a valid impression id of a served list is required."},
+    )
+    assert not WidgetEvent.objects.exists()
 
 
 def test_caching_headers(client, trained_store, shopper):
