@@ -66,12 +66,8 @@ def api_keys(db):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Every test starts with an empty cache (active-run ids, catalogue version) and fresh
-    per-process rate-limit counters."""
+    """Every test starts with an empty cache (active-run ids, catalogue version, rate-limit counters)."""
     from django.core.cache import cache
 
-    from apps.core.rate_limit import rate_limits_reset
-
     cache.clear()
-    rate_limits_reset()
     yield

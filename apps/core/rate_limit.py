@@ -45,10 +45,6 @@ def _hit(key: str, window: int) -> int:
         return cache.incr(key)
 
 
-def rate_limits_reset() -> None:
-    """Nothing to do: the counters live in the cache, and clearing it forgets them."""
-
-
 def rate_limited(setting_name: str):
     def decorate(view):
         @wraps(view)
