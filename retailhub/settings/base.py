@@ -110,6 +110,8 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Not a log line at every manage.py command.
+AXES_VERBOSE = False
 # The address the rate limits count (trusts X-Forwarded-For only behind TRUSTED_PROXY_HOPS proxies).
 AXES_CLIENT_IP_CALLABLE = "apps.core.rate_limit.client_address"
 
