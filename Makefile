@@ -24,13 +24,16 @@ venv: $(STAMP)
 demo: venv
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} ./scripts/demo.sh $(SERVE) $(PORT)
 
-test: venv
+test: venv lint
 	./scripts/services.sh
 	./scripts/browser.sh
 	DJANGO_SETTINGS_MODULE=retailhub.settings.test $(BIN)/python -m pytest
 
+# The house's rules, checked: style, formatting and the dependencies between apps.
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # The forecasting peers (statsforecast needs pandas < 3) live in their own virtualenv.
 PEER_STAMP := .venv-bench/.installed

@@ -31,6 +31,7 @@ from threadpoolctl import threadpool_limits
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from apps.catalogue.stock_codes import kind_of_stock_code  # noqa: E402
 from apps.recommendations.ml.events import events_from_order_log  # noqa: E402
 from apps.recommendations.ml.interactions import Interactions  # noqa: E402
 from apps.recommendations.ml.protocol import TRACKS, temporal_split  # noqa: E402
@@ -61,6 +62,10 @@ class ImplicitAls(Recommender):
 
     def score(self, rows):
         return np.asarray(self.user_factors[rows] @ self.item_factors.T)
+
+
+def is_merchandise(code: str) -> bool:
+    return kind_of_stock_code(code) == "merchandise"
 
 
 def torch_device() -> str:
@@ -102,7 +107,7 @@ def retrain_at_scale(scale: int) -> dict:
     if not path.exists():
         write_store(path, StoreShape(customers=customers, products=products, lines=lines))
     started = time.perf_counter()
-    events = events_from_order_log(path)
+    events = events_from_order_log(path, is_merchandise=is_merchandise)
     as_of = events["placed_at"].max() + pd.Timedelta(seconds=1)
     valid_start, split_at = protocol_dates(as_of, test_days=30, validation_days=30)
     texts = events.attrs["product_names"]
@@ -152,7 +157,7 @@ def main() -> None:
     log = DATA / "online_retail" / "online_retail.csv.gz"
     if not log.exists():
         sys.exit(f"{log} not found: set RETAILHUB_SAMPLE_DATA")
-    events = events_from_order_log(log)
+    events = events_from_order_log(log, is_merchandise=is_merchandise)
     with threadpool_limits(1, "blas"):  # implicit asks for one BLAS thread; both sides get the same
         started = time.perf_counter()
         # The same model families the platform's trainer tries, the PyTorch one included.

@@ -14,8 +14,8 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from apps.orders.sample_store import write_sample_order_log
 from apps.orders.services import order_log_import
+from apps.sample_stores.sample_order_log import write_sample_order_log
 from retailhub.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]

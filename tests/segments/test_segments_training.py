@@ -7,8 +7,8 @@ import pytest
 
 from apps.core.models import TrainingRun
 from apps.core.training.services import training_run_execute, training_run_request
-from apps.orders.sample_store import write_sample_order_log
 from apps.orders.services import order_log_import
+from apps.sample_stores.sample_order_log import write_sample_order_log
 from apps.segments.ml.rfm import SEGMENTS
 from apps.segments.models import CustomerSegment, SegmentCluster
 

@@ -1,5 +1,7 @@
 """Interactions from any retailer's export: a CSV with user, item and time columns."""
 
+from collections.abc import Callable
+
 import pandas as pd
 
 
@@ -37,15 +39,14 @@ def events_from_csv(path, *, user_col: str, item_col: str, time_col: str) -> pd.
     return events.sort_values("placed_at", kind="stable").reset_index(drop=True)
 
 
-def events_from_order_log(path) -> pd.DataFrame:
+def events_from_order_log(path, *, is_merchandise: Callable[[str], bool]) -> pd.DataFrame:
     """Purchase events straight from a UCI-style order log, by the protocol's rules: a
-    customer, not a cancellation, quantity and price above zero, merchandise codes only."""
-    from apps.catalogue.stock_codes import kind_of_stock_code  # a pure function, no Django
-
+    customer, not a cancellation, quantity and price above zero, merchandise codes only
+    (`is_merchandise` says which stock codes are, as the catalogue decides)."""
     log = pd.read_csv(path, dtype={"InvoiceNo": str, "StockCode": str, "CustomerID": str})
     log = log[log["CustomerID"].notna() & ~log["InvoiceNo"].str.startswith("C")]
     log = log[(log["Quantity"] > 0) & (log["UnitPrice"] > 0)]
-    merchandise = {code for code in log["StockCode"].unique() if kind_of_stock_code(code) == "merchandise"}
+    merchandise = {code for code in log["StockCode"].unique() if is_merchandise(code)}
     log = log[log["StockCode"].isin(merchandise)]
     products = {code: index for index, code in enumerate(sorted(merchandise))}
     events = pd.DataFrame(

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from apps.core.models import IntegrationKey
-from apps.orders.sample_store import write_sample_order_log
+from apps.sample_stores.sample_order_log import write_sample_order_log
 
 DEMO_USERNAME = "demo"
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
             log = write_sample_order_log(Path(settings.VAR_DIR) / "sample_online_retail.csv")
             self.stdout.write(f"{real_log} not found: importing a generated store of the same shape ({log})")
         call_command("import_orders", str(log), stdout=self.stdout, stderr=self.stderr)
-        from apps.promotions.demo import demo_promotions
+        from apps.sample_stores.demo_promotions import demo_promotions
 
         demo_promotions(data_dir=Path(settings.RETAILHUB_SAMPLE_DATA), write=self.stdout.write)
 

@@ -14,8 +14,8 @@ from django.utils import timezone
 from apps.orders.models import Order
 from apps.promotions.campaign_logs import campaign_log_import, read_log_file
 from apps.promotions.models import CampaignLog, Promotion
-from apps.promotions.sample_campaign import sample_campaign_log
 from apps.promotions.services import coupons_generate
+from apps.sample_stores.sample_campaign import sample_campaign_log
 
 HILLSTROM_NAME = "Hillstrom e-mail experiment (MineThatData, 2008)"
 SAMPLE_NAME = "Generated e-mail experiment (Hillstrom's shape)"
