@@ -35,14 +35,15 @@ def events_from_csv(path, *, user_col: str, item_col: str, time_col: str) -> pd.
         }
     )
     events["order_id"] = events.groupby(["customer_id", "placed_at"]).ngroup()
-    events.attrs["skipped_rows"] = int(bad.sum())
     return events.sort_values("placed_at", kind="stable").reset_index(drop=True)
 
 
-def events_from_order_log(path, *, is_merchandise: Callable[[str], bool]) -> pd.DataFrame:
+def events_from_order_log(path, *, is_merchandise: Callable[[str], bool]) -> tuple[pd.DataFrame, dict[int, str]]:
     """Purchase events straight from a UCI-style order log, by the protocol's rules: a
     customer, not a cancellation, quantity and price above zero, merchandise codes only
-    (`is_merchandise` says which stock codes are, as the catalogue decides)."""
+    (`is_merchandise` says which stock codes are, as the catalogue decides); and each product
+    id's latest description, for the content-based model. (Not in the frame's `attrs`: pandas
+    deep-copies those into every group of a groupby, which made a large store's split crawl.)"""
     log = pd.read_csv(path, dtype={"InvoiceNo": str, "StockCode": str, "CustomerID": str})
     log = log[log["CustomerID"].notna() & ~log["InvoiceNo"].str.startswith("C")]
     log = log[(log["Quantity"] > 0) & (log["UnitPrice"] > 0)]
@@ -62,5 +63,4 @@ def events_from_order_log(path, *, is_merchandise: Callable[[str], bool]) -> pd.
     )
     # product id -> its latest description, for the content-based model
     latest_names = log.dropna(subset=["Description"]).groupby("StockCode")["Description"].last()
-    events.attrs["product_names"] = {products[code]: name.strip() for code, name in latest_names.items()}
-    return events
+    return events, {products[code]: name.strip() for code, name in latest_names.items()}
