@@ -13,6 +13,8 @@ class Customer(models.Model):
 
     class Meta:
         ordering = ["source", "external_id"]
+        # Erasure cannot be undone, so it is granted apart from delete (see apps.customers.privacy).
+        permissions = [("erase_customer", "Can erase a customer's personal data")]
         constraints = [
             models.UniqueConstraint(fields=["source", "external_id"], name="customer_source_external_id_unique"),
         ]
