@@ -1,4 +1,5 @@
-"""/healthz: the database, the cache and the Celery broker."""
+"""/healthz: the database, the cache and the Celery broker. /readyz: those, and an active
+(published) run of every model kind, so a new deployment takes traffic once its models are in."""
 
 import dataclasses
 
@@ -32,6 +33,23 @@ def _in_process() -> bool:
     return settings.CELERY_BROKER_URL.startswith("memory://")
 
 
+@dataclasses.dataclass
+class ActiveModels(HealthCheck):
+    """Every model kind has an active run: readers get trained results, not only fallbacks."""
+
+    def run(self):
+        from apps.core.models import TrainingRun
+        from apps.core.training.registry import trainer_kinds
+
+        active = set(TrainingRun.objects.filter(is_active=True).values_list("kind", flat=True))
+        missing = [kind for kind in trainer_kinds() if kind not in active]
+        if missing:
+            raise ServiceUnavailable(f"No active run: {', '.join(missing)}")
+
+    def __repr__(self):
+        return "ActiveModels"
+
+
 HEALTH_CHECKS = (
     "health_check.checks.Database",
     "health_check.checks.Cache",
@@ -54,3 +72,9 @@ class HealthView(HealthCheckView):
             return await super().get(request, *args, **kwargs)
         except ValueError:  # an Accept header the library cannot parse; the checks have run
             return self.render_to_response_text(500 if any(result.error for result in self.results) else 200)
+
+
+class ReadyView(HealthView):
+    """/readyz: /healthz's checks and the active models."""
+
+    checks = (*HEALTH_CHECKS, ActiveModels)
