@@ -77,3 +77,24 @@ def test_without_trusted_proxies_a_forged_forwarded_for_is_ignored(client, setti
     ]
 
     assert statuses == [200, 200, 200, 429]
+
+
+def test_far_from_the_limit_a_process_syncs_every_tenth_request_and_the_limit_stays_exact(
+    settings, stopped_clock, monkeypatch
+):
+    import apps.core.rate_limit as rate_limit
+
+    settings.WIDGET_RATE = "25/minute"
+    monkeypatch.setattr(rate_limit, "_local_counts", rate_limit._LocalCounts())
+    synced = []
+    real_add = rate_limit._add
+    monkeypatch.setattr(
+        rate_limit, "_add", lambda key, amount, window: synced.append(amount) or real_add(key, amount, window)
+    )
+    view = rate_limited("WIDGET_RATE")(plain_view)
+
+    statuses = [view(RequestFactory().get("/", REMOTE_ADDR="203.0.113.5")).status_code for _ in range(27)]
+
+    # Requests 1-10 sync once (at the 10th), 11-14 count locally, from the 15th (within 10 of 25) every one syncs.
+    assert synced == [10] + [5] + [1] * 12
+    assert statuses == [200] * 25 + [429] * 2
