@@ -23,28 +23,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from apps.sample_stores.sample_order_log import ADJECTIVES as SAMPLE_ADJECTIVES
+from apps.sample_stores.sample_order_log import NOUNS as SAMPLE_NOUNS
+
 COLUMNS = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
 COUNTRIES = ["United Kingdom", "Germany", "France", "EIRE", "Spain", "Netherlands", "Belgium", "Switzerland"]
 COUNTRY_WEIGHTS = [0.82, 0.04, 0.04, 0.03, 0.02, 0.02, 0.02, 0.01]
-ADJECTIVES = ["WHITE", "RED", "VINTAGE", "PINK", "BLUE", "RETROSPOT", "HEART", "FLORAL", "GREEN", "JUMBO", "SMALL"]
-NOUNS = [
-    "T-LIGHT HOLDER",
-    "LANTERN",
-    "LUNCH BAG",
-    "MUG",
-    "CAKE TIN",
-    "BUNTING",
-    "NOTEBOOK",
-    "CUSHION COVER",
-    "DOORSTOP",
-    "CHRISTMAS DECORATION",
-    "PHOTO FRAME",
-    "TEA SET",
-    "WALL CLOCK",
-    "JAM JAR",
-    "GIFT WRAP",
-    "CANDLE",
-]
+# The demo's sample store's words, and a few more for a larger catalogue's themes.
+ADJECTIVES = [*SAMPLE_ADJECTIVES, "SMALL"]
+NOUNS = [*SAMPLE_NOUNS, "WALL CLOCK", "JAM JAR", "GIFT WRAP", "CANDLE"]
 QUANTITIES = np.array([1, 2, 3, 4, 6, 12, 24])
 QUANTITY_WEIGHTS = np.array([0.25, 0.2, 0.1, 0.1, 0.15, 0.15, 0.05])
 # November is the busiest month of a gift shop's year; months from December of the first year.
